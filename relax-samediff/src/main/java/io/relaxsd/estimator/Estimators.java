@@ -1,0 +1,60 @@
+package io.relaxsd.estimator;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The registry: estimator names (as used on the command line, in layer configs and in JSON) to
+ * implementations. Every name is documented by its class's Javadoc.
+ */
+public final class Estimators {
+
+    private record Entry(String summary, Function<EstimatorConfig, Estimator> factory) {
+    }
+
+    private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+
+    static {
+        register("st", "straight-through with temperature (Bengio et al. 2013)", StraightThrough::new);
+        register("reinmax", "ReinMax, second-order straight-through (Liu et al. 2023)", ReinMax::new);
+    }
+
+    private Estimators() {
+    }
+
+    private static void register(String name, String summary, Function<EstimatorConfig, Estimator> factory) {
+        REGISTRY.put(name, new Entry(summary, factory));
+    }
+
+    /** All registered names, in registration order. */
+    public static Set<String> names() {
+        return Collections.unmodifiableSet(REGISTRY.keySet());
+    }
+
+    /** One-line description of an estimator. */
+    public static String summary(String name) {
+        Entry e = REGISTRY.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("estimator: unknown name '" + name + "'");
+        }
+        return e.summary();
+    }
+
+    /** Builds the estimator a config names. */
+    public static Estimator create(EstimatorConfig config) {
+        return REGISTRY.get(config.name()).factory().apply(config);
+    }
+
+    /** Builds a pathwise estimator, or explains that the named one needs the loss itself. */
+    public static PathwiseEstimator pathwise(EstimatorConfig config) {
+        Estimator e = create(config);
+        if (e instanceof PathwiseEstimator p) {
+            return p;
+        }
+        throw new IllegalArgumentException("estimator '" + config.name() + "' is a score-function estimator: it "
+                + "needs the downstream loss f itself, not only its gradient");
+    }
+}

@@ -1,0 +1,172 @@
+package io.relaxsd.estimator;
+
+import java.util.Objects;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * What an estimator sees of one discrete stochastic node in a SameDiff graph: the logits, the
+ * hard sample and the noise that produced it, as named fields (never slices of one array).
+ *
+ * <p>Shapes: categorical nodes are normalised to rows {@code [N, K]} (N = batch × variables);
+ * Bernoulli nodes are {@code [N, n]}. The hard sample carries no gradient. Derived quantities
+ * (probabilities, perturbed logits) are created once, on first use, and shared by whoever asks.
+ *
+ * <p>Two ways to build one:
+ * <ul>
+ *   <li>{@link #sampled}: from uniform noise u; D = onehot(argmax(θ + G)) with G = −log(−log u)
+ *       (Bernoulli: b = 1[θ + logit(u) > 0]).</li>
+ *   <li>{@link #given}: with the hard sample supplied, e.g. to enumerate all outcomes. Estimators
+ *       that need the perturbation itself ({@link #perturbed()}) cannot run on such a draw.</li>
+ * </ul>
+ */
+public final class NodeDraw {
+    private final DistributionKind kind;
+    private final SDVariable logits;
+    private final SDVariable hard;
+    private final SDVariable noise;          // G (Gumbel) or logistic noise; null for a given sample
+    private final SDVariable conditionalUniforms;
+    private final int categories;
+
+    private SDVariable probs;
+    private SDVariable logProbs;
+    private SDVariable perturbed;
+    private SDVariable conditionalPerturbed;
+
+    private NodeDraw(DistributionKind kind, SDVariable logits, SDVariable hard, SDVariable noise,
+                     SDVariable conditionalUniforms, int categories) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.logits = Objects.requireNonNull(logits, "logits");
+        this.hard = Objects.requireNonNull(hard, "hard");
+        this.noise = noise;
+        this.conditionalUniforms = conditionalUniforms;
+        this.categories = categories;
+    }
+
+    /**
+     * A draw made from uniforms {@code u} of the logits' shape.
+     *
+     * @param logits              {@code [N, K]} (categorical) or {@code [N, n]} (Bernoulli)
+     * @param width               K, or n for Bernoulli nodes (SameDiff rarely knows shapes statically)
+     * @param uniforms            u ∈ (0, 1), same shape as the logits
+     * @param conditionalUniforms v ∈ (0, 1), {@code [S, N, K]}, or null if the estimator needs none
+     */
+    public static NodeDraw sampled(DistributionKind kind, SDVariable logits, int width, SDVariable uniforms,
+                                   SDVariable conditionalUniforms) {
+        int k = checkWidth(kind, width);
+        if (kind == DistributionKind.CATEGORICAL) {
+            SDVariable g = Sg.sg(CategoricalMath.gumbel(uniforms));
+            SDVariable hard = CategoricalMath.oneHotArgmax(logits.add(g), k);
+            return new NodeDraw(kind, logits, hard, g, conditionalUniforms, k);
+        }
+        SDVariable l = Sg.sg(BernoulliMath.logistic(uniforms));
+        SDVariable hard = BernoulliMath.step(logits.add(l));
+        return new NodeDraw(kind, logits, hard, l, conditionalUniforms, k);
+    }
+
+    /** A draw whose hard sample is given (one-hot rows, or 0/1 for Bernoulli); no perturbation. */
+    public static NodeDraw given(DistributionKind kind, SDVariable logits, int width, SDVariable hard,
+                                 SDVariable conditionalUniforms) {
+        return new NodeDraw(kind, logits, Sg.sg(hard), null, conditionalUniforms, checkWidth(kind, width));
+    }
+
+    private static int checkWidth(DistributionKind kind, int width) {
+        int min = kind == DistributionKind.CATEGORICAL ? 2 : 1;
+        if (width < min) {
+            throw new IllegalArgumentException((kind == DistributionKind.CATEGORICAL ? "categories" : "width")
+                    + " must be >= " + min + ", got " + width);
+        }
+        return width;
+    }
+
+    public DistributionKind kind() {
+        return kind;
+    }
+
+    public SameDiff sameDiff() {
+        return logits.getSameDiff();
+    }
+
+    /** θ, {@code [N, K]} or {@code [N, n]}. */
+    public SDVariable logits() {
+        return logits;
+    }
+
+    /** K for categorical nodes, the number of Bernoullis per row otherwise. */
+    public int width() {
+        return categories;
+    }
+
+    /** D (one-hot) or b (0/1); gradient-free. */
+    public SDVariable hard() {
+        return hard;
+    }
+
+    /** The conditional uniforms v, {@code [S, N, K]}; fails if the node was built without them. */
+    public SDVariable conditionalUniforms() {
+        if (conditionalUniforms == null) {
+            throw new IllegalStateException("this node was built without conditional noise");
+        }
+        return conditionalUniforms;
+    }
+
+    /** π = softmax(θ) (categorical) or p = σ(θ) (Bernoulli); differentiable in θ. */
+    public SDVariable probs() {
+        if (probs == null) {
+            probs = kind == DistributionKind.CATEGORICAL
+                    ? CategoricalMath.softmax(logits)
+                    : sameDiff().nn().sigmoid(logits);
+        }
+        return probs;
+    }
+
+    /** Normalised log-probabilities log π (categorical only); differentiable in θ. */
+    public SDVariable logProbs() {
+        requireCategorical("logProbs");
+        if (logProbs == null) {
+            logProbs = sameDiff().nn().logSoftmax(logits, 1);
+        }
+        return logProbs;
+    }
+
+    /**
+     * The perturbed logits that produced the sample, differentiable in θ with the noise fixed:
+     * z = log π + G (categorical, normalised so that it matches {@link #conditionalPerturbed()}),
+     * z = θ + logit(u) (Bernoulli).
+     */
+    public SDVariable perturbed() {
+        if (noise == null) {
+            throw new IllegalStateException("this estimator needs the sampling noise; a draw with a given "
+                    + "sample has none");
+        }
+        if (perturbed == null) {
+            perturbed = (kind == DistributionKind.CATEGORICAL ? logProbs() : logits).add(noise);
+        }
+        return perturbed;
+    }
+
+    /**
+     * z̃ {@code [S, N, K]}: perturbed logits drawn from the noise distribution conditioned on the
+     * sample, in the same coordinates as {@link #perturbed()}, differentiable in θ (through π) with v
+     * and D fixed.
+     */
+    public SDVariable conditionalPerturbed() {
+        if (conditionalPerturbed == null) {
+            conditionalPerturbed = conditionalPerturbedAt(probs());
+        }
+        return conditionalPerturbed;
+    }
+
+    /** z̃ as in {@link #conditionalPerturbed()} but for the distribution with probabilities {@code q}. */
+    public SDVariable conditionalPerturbedAt(SDVariable q) {
+        return kind == DistributionKind.CATEGORICAL
+                ? CategoricalMath.conditionalPerturbed(q, hard, conditionalUniforms())
+                : BernoulliMath.conditionalPerturbed(q, hard, conditionalUniforms());
+    }
+
+    private void requireCategorical(String what) {
+        if (kind != DistributionKind.CATEGORICAL) {
+            throw new IllegalStateException(what + " is defined for categorical nodes only");
+        }
+    }
+}

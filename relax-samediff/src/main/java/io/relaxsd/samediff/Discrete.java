@@ -1,0 +1,149 @@
+package io.relaxsd.samediff;
+
+import io.relaxsd.estimator.DistributionKind;
+import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.Estimators;
+import io.relaxsd.estimator.NodeDraw;
+import io.relaxsd.estimator.PathwiseEstimator;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Discrete stochastic nodes for one SameDiff graph, in the style of {@code sd.nn()}: one call puts
+ * a sampled categorical or Bernoulli variable into the graph whose backward pass is the chosen
+ * estimator's.
+ *
+ * <pre>{@code
+ * SameDiff sd = SameDiff.create();
+ * Discrete discrete = Discrete.in(sd);
+ * SDVariable logits = ...;                                          // [batch, 16 * 8]
+ * SDVariable z = discrete.categorical("z", logits, 8, EstimatorConfig.builder("reinmax").temperature(1.5).build());
+ * ...
+ * Map<String, INDArray> feed = discrete.drawNoise(batchSize, rng);  // add to the placeholders of each step
+ * }</pre>
+ *
+ * <p>Noise enters through placeholders (notes §2: the robust route), drawn by
+ * {@link #drawNoise(long, Random)} from a caller-seeded ND4J {@link Random}; the same feed gives
+ * the same sample in the forward and backward pass and across runs.
+ */
+public final class Discrete {
+
+    /** What one node needs fed per step. */
+    public record NodeInfo(String name, DistributionKind kind, String estimator, int variablesPerExample,
+                           int width, int conditionalSamples, String uniformPlaceholder,
+                           String conditionalPlaceholder, DataType dataType) {
+    }
+
+    private final SameDiff sd;
+    private final List<NodeInfo> nodes = new ArrayList<>();
+
+    private Discrete(SameDiff sd) {
+        this.sd = sd;
+    }
+
+    /** The namespace for one graph. Keep the instance: it knows which noise the graph needs. */
+    public static Discrete in(SameDiff sd) {
+        return new Discrete(sd);
+    }
+
+    /**
+     * A categorical node of {@code variables} independent categorical variables per example.
+     *
+     * @param name       unique node name (prefix of its noise placeholders)
+     * @param logits     {@code [batch, K]}, {@code [batch, L, K]} or grouped {@code [batch, L·K]}
+     * @param variables  L ≥ 1, the number of variables per example
+     * @param categories K ≥ 2
+     * @param config     a pathwise estimator's config
+     * @return the sample, shaped like {@code logits} (one-hot along the category dimension)
+     */
+    public SDVariable categorical(String name, SDVariable logits, int variables, int categories,
+                                  EstimatorConfig config) {
+        if (variables < 1) {
+            throw new IllegalArgumentException("variables must be >= 1, got " + variables);
+        }
+        if (categories < 2) {
+            throw new IllegalArgumentException("categories must be >= 2, got " + categories);
+        }
+        SDVariable rows = sd.reshape(logits, -1, categories);
+        SDVariable out = build(name, DistributionKind.CATEGORICAL, rows, variables, categories, config);
+        return sd.reshape(out, sd.shape(logits));
+    }
+
+    /** One categorical variable per example: {@code logits} is {@code [batch, K]}. */
+    public SDVariable categorical(String name, SDVariable logits, int categories, EstimatorConfig config) {
+        return categorical(name, logits, 1, categories, config);
+    }
+
+    /**
+     * A node of {@code n} independent Bernoulli variables per example.
+     *
+     * @param logits {@code [batch, n]}
+     * @return the 0/1 sample, {@code [batch, n]}
+     */
+    public SDVariable bernoulli(String name, SDVariable logits, int n, EstimatorConfig config) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be >= 1, got " + n);
+        }
+        return build(name, DistributionKind.BERNOULLI, logits, 1, n, config);
+    }
+
+    private SDVariable build(String name, DistributionKind kind, SDVariable rows, int variables, int width,
+                             EstimatorConfig config) {
+        PathwiseEstimator estimator = Estimators.pathwise(config);
+        if (!estimator.kinds().contains(kind)) {
+            throw new IllegalArgumentException("estimator '" + config.name() + "' is not defined for " + kind.id()
+                    + " variables");
+        }
+        for (NodeInfo n : nodes) {
+            if (n.name().equals(name)) {
+                throw new IllegalArgumentException("a discrete node named '" + name + "' already exists");
+            }
+        }
+        DataType dt = rows.dataType();
+        String uName = name + "-u";
+        SDVariable u = sd.placeHolder(uName, dt, -1, width);
+        int s = estimator.conditionalSamples();
+        String vName = s > 0 ? name + "-v" : null;
+        SDVariable v = s > 0 ? sd.placeHolder(vName, dt, s, -1, width) : null;
+        nodes.add(new NodeInfo(name, kind, config.name(), variables, width, s, uName, vName, dt));
+        return estimator.output(NodeDraw.sampled(kind, rows, width, u, v));
+    }
+
+    /** The nodes built so far. */
+    public List<NodeInfo> nodes() {
+        return Collections.unmodifiableList(nodes);
+    }
+
+    /**
+     * Fresh uniform noise for every node, for a batch of {@code batchSize} examples: add the
+     * returned arrays to the placeholder map of one {@code output}/{@code calculateGradients}/fit step.
+     */
+    public Map<String, INDArray> drawNoise(long batchSize, Random rng) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        Map<String, INDArray> feed = new LinkedHashMap<>();
+        for (NodeInfo n : nodes) {
+            long rows = batchSize * n.variablesPerExample();
+            feed.put(n.uniformPlaceholder(), uniform(rng, n.dataType(), rows, n.width()));
+            if (n.conditionalPlaceholder() != null) {
+                feed.put(n.conditionalPlaceholder(), uniform(rng, n.dataType(), n.conditionalSamples(), rows, n.width()));
+            }
+        }
+        return feed;
+    }
+
+    private static INDArray uniform(Random rng, DataType dt, long... shape) {
+        INDArray u = Nd4j.rand(rng, shape);
+        return u.dataType() == dt ? u : u.castTo(dt);
+    }
+}
