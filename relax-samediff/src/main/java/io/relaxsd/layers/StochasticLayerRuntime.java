@@ -59,7 +59,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         StochasticKernel.Forward fwd;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             StochasticKernel kernel = kernel(input.dataType());
-            INDArray logits = input.dup();
+            INDArray logits = input.dup('c');
             if (training) {
                 Map<String, INDArray> noise = kernel.drawNoise(logits.size(0), rng);
                 fwd = kernel.sample(logits, noise);
@@ -87,7 +87,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         }
         INDArray grad;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray eps = epsilon.dup();
+            INDArray eps = epsilon.dup('c');
             if (eps.dataType() != keptLogits.dataType()) {
                 eps = eps.castTo(keptLogits.dataType());
             }
