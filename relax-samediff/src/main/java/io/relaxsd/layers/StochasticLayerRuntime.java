@@ -27,18 +27,30 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
 
-    private final transient Random rng;
-    private final transient Map<DataType, StochasticKernel> kernels = new EnumMap<>(DataType.class);
+    private final long seed;
+    private transient Random rng;
+    private transient Map<DataType, StochasticKernel> kernels;
     private transient INDArray keptLogits;
     private transient Map<String, INDArray> keptNoise;
     private double klScore;
 
     StochasticLayerRuntime(NeuralNetConfiguration conf, DataType dataType, long seed) {
         super(conf, dataType);
-        this.rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+        this.seed = seed;
+    }
+
+    /** The layer's own noise generator, created on first use from the layer seed. */
+    private Random rng() {
+        if (rng == null) {
+            rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+        }
+        return rng;
     }
 
     private StochasticKernel kernel(DataType dt) {
+        if (kernels == null) {
+            kernels = new EnumMap<>(DataType.class);
+        }
         return kernels.computeIfAbsent(dt, d -> {
             StochasticLayer c = layerConf();
             return StochasticKernel.build(c.kind(), c.variables(), c.categories(), c.estimatorConfig(),
@@ -61,7 +73,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
             StochasticKernel kernel = kernel(input.dataType());
             INDArray logits = input.dup('c');
             if (training) {
-                Map<String, INDArray> noise = kernel.drawNoise(logits.size(0), rng);
+                Map<String, INDArray> noise = kernel.drawNoise(logits.size(0), rng());
                 fwd = kernel.sample(logits, noise);
                 keptLogits = logits;
                 keptNoise = noise;
