@@ -70,10 +70,9 @@ final class StochasticKernel {
             mode = sd.reshape(sd.oneHot(sd.argmax(rows, false, 1), categories, -1, 1.0, 0.0, dt), sd.shape(logits));
             if (klWeight > 0) {
                 // KL(q ‖ uniform) = Σ_k q_k log q_k + log K per group, summed over the L groups
-                // log q = s − log Σ exp(s), s = θ − max θ. Written out because in M2.1
-                // sd.nn().logSoftmax(x, dim) breaks createGradFunction and logSumExp's backward fails
-                SDVariable shifted = rows.sub(rows.max(true, 1));
-                SDVariable logQ = shifted.sub(sd.math().log(sd.math().exp(shifted).sum(true, 1)));
+                // log-softmax over the last dimension. In M2.1 the overload with an explicit dimension,
+                // sd.nn().logSoftmax(x, 1), breaks createGradFunction (its clone fails); this one works
+                SDVariable logQ = sd.nn().logSoftmax(rows);
                 SDVariable qLogQ = sd.reshape(sd.math().exp(logQ).mul(logQ), sd.shape(logits));
                 klPerExample = qLogQ.sum(1).add(variables * Math.log(categories));
             }
