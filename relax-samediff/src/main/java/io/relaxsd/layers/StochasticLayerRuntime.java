@@ -1,5 +1,6 @@
 package io.relaxsd.layers;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -66,7 +67,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         if (input.rank() != 2 || input.size(1) != c.width()) {
             throw new IllegalArgumentException("layer " + index + " (" + c.getClass().getSimpleName()
                     + "): input must be [batch, " + c.width() + "] (" + c.sizeDescription() + "), got "
-                    + java.util.Arrays.toString(input.shape()));
+                    + Arrays.toString(input.shape()));
         }
         StochasticKernel.Forward fwd;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -79,6 +80,8 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
                 keptNoise = noise;
             } else {
                 fwd = kernel.infer(logits, c.getInferenceMode());
+                keptLogits = null;           // nothing to differentiate: an inference pass has no sample
+                keptNoise = null;
             }
             klScore = fwd.klPerExample() == null ? 0.0
                     : c.getKlWeight() * fwd.klPerExample().meanNumber().doubleValue();
@@ -95,7 +98,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         }
         if (epsilon.rank() != 2 || epsilon.size(0) != keptLogits.size(0) || epsilon.size(1) != keptLogits.size(1)) {
             throw new IllegalArgumentException("layer " + index + ": epsilon must be "
-                    + java.util.Arrays.toString(keptLogits.shape()) + ", got " + java.util.Arrays.toString(epsilon.shape()));
+                    + Arrays.toString(keptLogits.shape()) + ", got " + Arrays.toString(epsilon.shape()));
         }
         INDArray grad;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {

@@ -102,7 +102,8 @@ class StochasticLayerConfigTest {
         Layer layer = LayerTestSupport.instantiate(cat().build(), DataType.FLOAT);
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
         layer.setInput(Nd4j.zeros(DataType.FLOAT, 3, 6), mgr);
-        layer.activate(false, mgr);
+        layer.activate(true, mgr);
+        layer.activate(false, mgr);   // the latest pass drew no sample
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> layer.backpropGradient(Nd4j.zeros(DataType.FLOAT, 3, 6), mgr));
         assertTrue(e.getMessage().contains("activate(training = true)"), e.getMessage());
