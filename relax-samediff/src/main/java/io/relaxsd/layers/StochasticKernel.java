@@ -69,23 +69,14 @@ final class StochasticKernel {
             probs = sd.reshape(sd.nn().softmax(rows, 1), sd.shape(logits));
             mode = sd.reshape(sd.oneHot(sd.argmax(rows, false, 1), categories, -1, 1.0, 0.0, dt), sd.shape(logits));
             if (klWeight > 0) {
-                // KL(q ‖ uniform) = Σ_k q_k log q_k + log K per group, summed over the L groups
-                // log-softmax over the last dimension. In M2.1 the overload with an explicit dimension,
-                // sd.nn().logSoftmax(x, 1), breaks createGradFunction (its clone fails); this one works
-                SDVariable logQ = sd.nn().logSoftmax(rows);
-                SDVariable qLogQ = sd.reshape(sd.math().exp(logQ).mul(logQ), sd.shape(logits));
-                klPerExample = qLogQ.sum(1).add(variables * Math.log(categories));
+                klPerExample = discrete.klToUniformCategorical(logits, variables, categories);
             }
         } else {
             out = discrete.bernoulli(NODE, logits, categories, config);
             probs = sd.nn().sigmoid(logits);
             mode = sd.gt(logits, 0.0).castTo(dt);
             if (klWeight > 0) {
-                // KL(Bern(p) ‖ Bern(½)) = log 2 + p log p + (1 − p) log(1 − p),
-                // log p = −softplus(−θ), log(1 − p) = −softplus(θ)
-                SDVariable negEntropy = probs.mul(sd.nn().softplus(logits.neg()))
-                        .add(probs.rsub(1.0).mul(sd.nn().softplus(logits))).neg();
-                klPerExample = negEntropy.add(Math.log(2.0)).sum(1);
+                klPerExample = discrete.klToUniformBernoulli(logits);
             }
         }
         SDVariable loss = out.mul(eps).sum();
