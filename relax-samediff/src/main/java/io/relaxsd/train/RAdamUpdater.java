@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The state (m, v) and step of {@link RAdam}; see there for the equations. */
 final class RAdamUpdater implements GradientUpdater<RAdam> {
@@ -78,18 +77,20 @@ final class RAdamUpdater implements GradientUpdater<RAdam> {
         double b2 = config.beta2();
         double lr = config.getLearningRate(iteration, epoch);
         INDArray g = gradient.reshape(m.length());
-        // m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g²
-        m.muli(b1).addi(g.mul(1.0 - b1));
-        v.muli(b2).addi(g.mul(g).muli(1.0 - b2));
-        double bc1 = 1.0 - Math.pow(b1, t);
         double rt = config.rectification(t);
-        INDArray step;
         if (Double.isNaN(rt)) {
-            step = m.mul(lr / bc1);
-        } else {
-            double bc2 = 1.0 - Math.pow(b2, t);
-            step = m.div(Transforms.sqrt(v, true).addi(config.epsilon())).muli(lr * rt * Math.sqrt(bc2) / bc1);
+            // m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g² ;  Δ = α m̂
+            m.muli(b1).addi(g.mul(1.0 - b1));
+            v.muli(b2).addi(g.mul(g).muli(1.0 - b2));
+            gradient.assign(m.mul(lr / (1.0 - Math.pow(b1, t))).reshape(gradient.shape()));
+            return;
         }
-        gradient.assign(step.reshape(gradient.shape()));
+        // The rectified step is Adam's with α·r_t: libnd4j's adam_updater computes
+        // Δ = α·sqrt(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(sqrt(v) + ε) after updating m and v in place, in one op.
+        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater(g, v, m, lr * rt, b1, b2,
+                config.epsilon(), iteration));
+        if (g.data() != gradient.data()) {          // reshape copied a non-contiguous gradient
+            gradient.assign(g.reshape(gradient.shape()));
+        }
     }
 }
