@@ -124,7 +124,7 @@ public final class NodeDraw {
     public SDVariable logProbs() {
         requireCategorical("logProbs");
         if (logProbs == null) {
-            logProbs = sameDiff().nn().logSoftmax(logits, 1);
+            logProbs = sameDiff().nn().logSoftmax(logits);   // the overload with a dimension breaks the grad function in M2.1
         }
         return logProbs;
     }

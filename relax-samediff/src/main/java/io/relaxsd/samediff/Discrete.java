@@ -118,6 +118,31 @@ public final class Discrete {
         return estimator.output(NodeDraw.sampled(kind, rows, width, u, v));
     }
 
+    /**
+     * KL(q(z|x) ‖ uniform) per example for {@code variables} categorical variables of
+     * {@code categories} classes: Σ_groups Σ_k q_k log q_k + L·log K. {@code logits} is
+     * {@code [batch, L·K]} or {@code [batch, L, K]}; the result is {@code [batch]}.
+     */
+    public SDVariable klToUniformCategorical(SDVariable logits, int variables, int categories) {
+        SDVariable rows = sd.reshape(logits, -1, categories);
+        // the logSoftmax overload with an explicit dimension breaks createGradFunction in M2.1
+        SDVariable logQ = sd.nn().logSoftmax(rows);
+        SDVariable qLogQ = sd.reshape(sd.math().exp(logQ).mul(logQ), -1, (long) variables * categories);
+        return qLogQ.sum(1).add(variables * Math.log(categories));
+    }
+
+    /**
+     * KL(Bern(p) ‖ Bern(½)) summed over the n units, per example: Σ log 2 + p log p + (1 − p) log(1 − p),
+     * with log p = −softplus(−θ) and log(1 − p) = −softplus(θ) for stability. {@code logits} is
+     * {@code [batch, n]}; the result is {@code [batch]}.
+     */
+    public SDVariable klToUniformBernoulli(SDVariable logits) {
+        SDVariable p = sd.nn().sigmoid(logits);
+        SDVariable negEntropy = p.mul(sd.nn().softplus(logits.neg()))
+                .add(p.rsub(1.0).mul(sd.nn().softplus(logits))).neg();
+        return negEntropy.add(Math.log(2.0)).sum(1);
+    }
+
     /** The nodes built so far. */
     public List<NodeInfo> nodes() {
         return Collections.unmodifiableList(nodes);
