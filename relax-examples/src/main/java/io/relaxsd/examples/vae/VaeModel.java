@@ -116,14 +116,10 @@ public final class VaeModel {
     }
 
     private SDVariable klSum(SDVariable theta) {
-        if (setup.binary()) {
-            // p log 2p + (1−p) log 2(1−p) = pθ − softplus(θ) + log 2
-            SDVariable p = sd.nn().sigmoid(theta);
-            return p.mul(theta).sub(sd.nn().softplus(theta)).add(Math.log(2.0)).sum();
-        }
-        SDVariable rows = sd.reshape(theta, -1, setup.categories());
-        SDVariable logPi = sd.nn().logSoftmax(rows);   // last dimension; logSoftmax(x, 1) fails to clone in M2.1
-        return sd.math().exp(logPi).mul(logPi.add(Math.log(setup.categories()))).sum();
+        SDVariable perExample = setup.binary()
+                ? discrete.klToUniformBernoulli(theta)
+                : discrete.klToUniformCategorical(theta, setup.variables(), setup.categories());
+        return perExample.sum();
     }
 
     /** D (or b) from the same uniforms as the estimator node, without gradient. */
