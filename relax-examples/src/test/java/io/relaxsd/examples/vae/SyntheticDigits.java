@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * each image a prototype shifted by up to one pixel with pixel noise. Epoch e shuffles with a
  * seed derived from (seed, e).
  */
-final class SyntheticDigits implements ImageBatches {
+public final class SyntheticDigits implements ImageBatches {
     private final float[][] images;
     private final int batch;
     private final long seed;
@@ -89,6 +89,12 @@ final class SyntheticDigits implements ImageBatches {
             batches.add(Nd4j.create(rows).castTo(DataType.FLOAT));
         }
         return batches.iterator();
+    }
+
+    /** A train/test split of synthetic digits as the CLI's data source. */
+    public static VaeData.Split split(int train, int test) {
+        return VaeData.of(new SyntheticDigits(train, train, 1).first(train).castTo(DataType.FLOAT),
+                new SyntheticDigits(test, test, 2).first(test).castTo(DataType.FLOAT), "synthetic");
     }
 
     /** The first {@code n} images, unshuffled. */
