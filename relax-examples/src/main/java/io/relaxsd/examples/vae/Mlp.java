@@ -50,6 +50,52 @@ final class Mlp {
         return h;
     }
 
+    /** A per-example loss and its gradient with respect to the MLP's input, both as forward ops. */
+    record ValueAndInputGradient(SDVariable value, SDVariable inputGradient) {
+    }
+
+    /**
+     * Bernoulli cross-entropy of the output logits a = mlp(z) against targets x, per example,
+     * f(z) = Σ_pixels softplus(a) − x·a, and ∂f/∂z written out by hand as forward ops (no
+     * autodiff: SameDiff 1.0.0-M2.1 cannot differentiate a gradient, notes §4):
+     * δ_L = σ(a) − x;  δ ← (δ W_iᵀ) ⊙ act'(pre_{i−1}) down the layers;  ∂f/∂z = δ W_0ᵀ.
+     * Score-function estimators (REBAR, RELAX) need f at the sample and ∂f/∂z at relaxed inputs;
+     * the weights are the same variables {@link #apply} uses, so one decoder serves both.
+     *
+     * @param z {@code [B, in]}
+     * @param x {@code [B, out]} targets in [0, 1]
+     */
+    ValueAndInputGradient bceValueAndInputGradient(SDVariable z, SDVariable x) {
+        int layers = weights.size();
+        SDVariable[] outs = new SDVariable[layers];   // post-activation of each hidden layer
+        SDVariable h = z;
+        for (int i = 0; i < layers; i++) {
+            SDVariable pre = sd.nn().linear(h, weights.get(i), biases.get(i));
+            if (i + 1 < layers) {
+                h = activation == VaeSetup.Activation.RELU ? sd.nn().relu(pre, 0.0) : sd.math().tanh(pre);
+                outs[i] = h;
+            } else {
+                h = pre;
+            }
+        }
+        SDVariable a = h;
+        SDVariable value = sd.nn().softplus(a).sub(x.mul(a)).sum(1);
+        SDVariable delta = sd.nn().sigmoid(a).sub(x);
+        for (int i = layers - 1; i >= 0; i--) {
+            SDVariable back = delta.mmul(sd.transpose(weights.get(i)));
+            if (i == 0) {
+                delta = back;
+            } else {
+                SDVariable post = outs[i - 1];
+                SDVariable deriv = activation == VaeSetup.Activation.RELU
+                        ? sd.gt(post, 0.0).castTo(post.dataType())
+                        : post.mul(post).rsub(1.0);
+                delta = back.mul(deriv);
+            }
+        }
+        return new ValueAndInputGradient(value, delta);
+    }
+
     /** All parameters, layer by layer (W then b). */
     List<SDVariable> parameters() {
         List<SDVariable> p = new ArrayList<>();
