@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -47,14 +49,18 @@ class RAdamTest {
         }
     }
 
-    /** Ten steps with changing gradients against a scalar re-implementation of Algorithm 2. */
-    @Test
-    void multiStepMatchesScalarReference() {
+    /**
+     * Twelve steps with changing gradients against a scalar re-implementation of Algorithm 2 (fast
+     * path in DOUBLE and FLOAT; the general op path for a gradient that is a transposed view).
+     */
+    @ParameterizedTest
+    @CsvSource({"DOUBLE,false,1e-12", "FLOAT,false,2e-6", "DOUBLE,true,1e-12"})
+    void multiStepMatchesScalarReference(DataType dt, boolean transposedGradient, double tol) {
         double lr = 7e-4, b1 = 0.9, b2 = 0.999, eps = 1e-8;
         RAdam cfg = new RAdam(lr, b1, b2, eps);
-        INDArray view = Nd4j.zeros(DataType.DOUBLE, 1, cfg.stateSize(4));
+        INDArray view = Nd4j.zeros(dt, 1, cfg.stateSize(4));
         GradientUpdater<?> up = cfg.instantiate(view, true);
-        INDArray param = Nd4j.createFromArray(0.1, -0.2, 0.3, 0.0).reshape(2, 2);
+        INDArray param = Nd4j.createFromArray(0.1, -0.2, 0.3, 0.0).reshape(2, 2).castTo(dt);
         double[] ref = {0.1, -0.2, 0.3, 0.0};
         double[] m = new double[4];
         double[] v = new double[4];
@@ -79,15 +85,18 @@ class RAdamTest {
                 }
                 ref[i] -= step;
             }
-            INDArray grad = Nd4j.createFromArray(g).reshape(2, 2);
+            INDArray grad = transposedGradient
+                    ? Nd4j.createFromArray(g[0], g[2], g[1], g[3]).reshape(2, 2).castTo(dt).transpose()
+                    : Nd4j.createFromArray(g).reshape(2, 2).castTo(dt);
+            assertEquals(g[1], grad.getDouble(0, 1), 1e-7);
             up.applyUpdater(grad, it, 0);
             param.subi(grad);
         }
         for (int i = 0; i < 4; i++) {
-            assertEquals(ref[i], param.getDouble(i / 2, i % 2), 1e-12);
+            assertEquals(ref[i], param.getDouble(i / 2, i % 2), tol);
             // the state lives in the caller's view: m first, then v
-            assertEquals(m[i], view.getDouble(0, i), 1e-12);
-            assertEquals(v[i], view.getDouble(0, 4 + i), 1e-12);
+            assertEquals(m[i], view.getDouble(0, i), tol);
+            assertEquals(v[i], view.getDouble(0, 4 + i), tol * 10);
         }
     }
 
