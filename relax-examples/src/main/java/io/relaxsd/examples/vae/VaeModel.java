@@ -47,6 +47,8 @@ public final class VaeModel {
     public static final String LOSS = "loss";
     /** Σ over the batch of −ELBO with the hard sample. */
     public static final String NELBO_SUM = "nelbo_sum";
+    /** Σ over the batch of KL(q(z|x) ‖ uniform prior). */
+    public static final String KL_SUM = "kl_sum";
     /** The encoder logits θ. */
     public static final String LOGITS = "logits";
     /** Decoder pixel probabilities for the hard sample. */
@@ -89,7 +91,7 @@ public final class VaeModel {
         SDVariable z = setup.binary()
                 ? discrete.bernoulli("z", theta, setup.variables(), estimator)
                 : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator);
-        SDVariable kl = klSum(theta);
+        SDVariable kl = sd.identity(KL_SUM, klSum(theta));
         SDVariable trainLogits = decoder.apply(z);
         SDVariable trainSum = reconSum(x, trainLogits).add(kl);
         sd.math().mul(LOSS, trainSum, invBatch);

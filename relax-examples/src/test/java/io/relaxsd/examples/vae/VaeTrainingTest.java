@@ -34,6 +34,22 @@ class VaeTrainingTest {
     }
 
     @Test
+    void binaryLinearNelboFalls() {
+        VaeData.Split data = SyntheticDigits.split(1000, 300);
+        VaeRunConfig cfg = new VaeRunConfig(VaeSetup.binaryLinear(), EstimatorConfig.of("st"), OptimizerKind.ADAM, 1e-3,
+                50, 5, 2, 0, 0, VaeRunConfig.Binarization.DYNAMIC, 300);
+        VaeTrainer trainer = new VaeTrainer(VaeModel.build(cfg.setup(), cfg.estimator(), 2),
+                cfg.optimizer().create(cfg.learningRate()), 2, 300);
+        double initial = trainer.evaluate(data.test(cfg), 0);
+        EpochMetrics last = null;
+        for (int e = 0; e < cfg.epochs(); e++) {
+            last = trainer.runEpoch(data.train(cfg), data.test(cfg), null);
+        }
+        System.out.printf("[vae-test synthetic] binary-linear st: test -ELBO %.2f -> %.2f%n", initial, last.testNelbo());
+        assertTrue(last.testNelbo() < 0.6 * initial, "test -ELBO " + last.testNelbo() + " vs initial " + initial);
+    }
+
+    @Test
     void resumedRunEqualsUninterruptedRun() throws Exception {
         SyntheticDigits train = new SyntheticDigits(300, 50, 3);
         SyntheticDigits test = new SyntheticDigits(100, 100, 4);
