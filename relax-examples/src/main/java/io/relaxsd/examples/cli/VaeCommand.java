@@ -1,7 +1,8 @@
 package io.relaxsd.examples.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.examples.util.Json;
+import io.relaxsd.examples.util.ProgressBar;
 import io.relaxsd.examples.vae.EpochMetrics;
 import io.relaxsd.examples.vae.EstimatorDefaults;
 import io.relaxsd.examples.vae.ImageBatches;
@@ -114,8 +115,6 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "continue a killed run from its last checkpoint (its saved options are used; --epochs may extend it)")
     Path resume;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Where the images come from: MNIST by default; tests pass in-memory data. */
     @FunctionalInterface
     public interface DataLoader {
@@ -138,7 +137,7 @@ public final class VaeCommand implements Callable<Integer> {
             return run();
         } catch (IllegalStateException | IOException e) {
             spec.commandLine().getOut().flush();
-            spec.commandLine().getErr().println("vae: " + e.getMessage());
+            spec.commandLine().getErr().println("relax: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 1;
         }
@@ -182,9 +181,12 @@ public final class VaeCommand implements Callable<Integer> {
             } else {
                 run = VaeRun.start(cfg, dir);
             }
+            if (dir != null) {
+                VaeReport.writeProvenance(run, split, commandLine());
+            }
             ImageBatches train = split.train(cfg);
             ImageBatches test = split.test(cfg);
-            Progress progress = new Progress(stdout, json, cfg.epochs());
+            Progress progress = new Progress(stdout, json, name, cfg.epochs());
             for (EpochMetrics m : run.trainer().history()) {
                 progress.onEpoch(m);
             }
@@ -207,7 +209,7 @@ public final class VaeCommand implements Callable<Integer> {
                     / Math.max(1, history.stream().mapToLong(EpochMetrics::steps).sum()));
             summary.put("config", cfg.toMap());
             if (json) {
-                stdout.println(JSON.writeValueAsString(summary));
+                stdout.println(Json.line(summary));
             } else {
                 stdout.printf(Locale.ROOT, "%s: final test -ELBO %.2f (train %.2f) after %d epochs, %.1f ms/step%n", name,
                         last.testNelbo(), last.trainNelbo(), last.epoch(), (Double) summary.get("ms_per_step"));
@@ -225,6 +227,12 @@ public final class VaeCommand implements Callable<Integer> {
         }
         stdout.flush();
         return 0;
+    }
+
+    private List<String> commandLine() {
+        List<String> args = new ArrayList<>(List.of("relax", "vae"));
+        args.addAll(spec.commandLine().getParseResult().originalArgs());
+        return args;
     }
 
     private List<VaeRunConfig> buildConfigs() {
@@ -282,56 +290,44 @@ public final class VaeCommand implements Callable<Integer> {
         return given ? c.withEpochs(epochs) : c;
     }
 
-    /** Progress bar on stderr (text mode) and the per-epoch lines/JSON on stdout. */
+    /** A progress bar per epoch on stderr (with ETA) and the per-epoch lines or JSON on stdout. */
     private static final class Progress implements VaeRun.Events {
         private final PrintWriter out;
         private final boolean json;
+        private final String name;
         private final int epochs;
-        private long epochStart = System.nanoTime();
+        private ProgressBar bar;
 
-        Progress(PrintWriter out, boolean json, int epochs) {
+        Progress(PrintWriter out, boolean json, String name, int epochs) {
             this.out = out;
             this.json = json;
+            this.name = name;
             this.epochs = epochs;
         }
 
         @Override
         public void onStep(int epoch, int step, int stepsInEpoch, double running) {
             if (step == 1) {
-                epochStart = System.nanoTime();
+                bar = ProgressBar.create(String.format(Locale.ROOT, "%s epoch %d/%d", name, epoch, epochs), stepsInEpoch,
+                        json);
             }
-            if (json || (step % 10 != 0 && step != stepsInEpoch)) {
-                return;
-            }
-            double elapsed = (System.nanoTime() - epochStart) / 1e9;
-            double eta = elapsed / step * (stepsInEpoch - step);
-            int width = 30;
-            int filled = (int) Math.round(width * (double) step / stepsInEpoch);
-            System.err.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d  -ELBO %.2f  ETA %s   ", epoch, epochs,
-                    "#".repeat(filled), ".".repeat(width - filled), step, stepsInEpoch, running, clock(eta));
-            System.err.flush();
+            bar.status(String.format(Locale.ROOT, "-ELBO %.2f", running));
+            bar.step(1);
         }
 
         @Override
         public void onEpoch(EpochMetrics m) {
-            if (json) {
-                try {
-                    out.println(JSON.writeValueAsString(m.toMap()));
-                    out.flush();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                return;
+            if (bar != null) {
+                bar.close();
+                bar = null;
             }
-            System.err.print("\r" + " ".repeat(100) + "\r");
-            out.printf(Locale.ROOT, "epoch %3d  train -ELBO %8.3f  test -ELBO %8.3f  %7.1f s  %8.0f samples/s%n", m.epoch(),
-                    m.trainNelbo(), m.testNelbo(), m.seconds(), m.samplesPerSec());
+            if (json) {
+                out.println(Json.line(m.toMap()));
+            } else {
+                out.printf(Locale.ROOT, "epoch %3d  train -ELBO %8.3f  test -ELBO %8.3f  %7.1f s  %8.0f samples/s%n",
+                        m.epoch(), m.trainNelbo(), m.testNelbo(), m.seconds(), m.samplesPerSec());
+            }
             out.flush();
-        }
-
-        private static String clock(double s) {
-            long t = Math.round(s);
-            return String.format(Locale.ROOT, "%d:%02d", t / 60, t % 60);
         }
     }
 }

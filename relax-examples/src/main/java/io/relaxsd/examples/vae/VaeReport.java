@@ -1,23 +1,24 @@
 package io.relaxsd.examples.vae;
 
-import java.awt.image.BufferedImage;
+import io.relaxsd.examples.util.AtomicFiles;
+import io.relaxsd.examples.util.Charts;
+import io.relaxsd.examples.util.Json;
+import io.relaxsd.examples.util.Provenance;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** The pictures and comparison files of VAE runs (PNG −ELBO curves, reconstruction grids). */
+/** The pictures and comparison files of VAE runs (PNG −ELBO curves, reconstruction grids, provenance). */
 public final class VaeReport {
     public static final String NELBO_PNG = "nelbo.png";
     public static final String RECONSTRUCTIONS_PNG = "reconstructions.png";
+    public static final String PROVENANCE_JSON = "provenance.json";
     public static final String COMPARE_PNG = "compare-nelbo.png";
     public static final String COMPARE_CSV = "compare.csv";
     /** Test digits shown in the reconstruction grid. */
@@ -33,30 +34,47 @@ public final class VaeReport {
     private VaeReport() {
     }
 
-    /** −ELBO curves and the reconstruction grid of one finished run. */
-    public static void writeRunFiles(VaeRun run, VaeData.Split split, Path dir) throws IOException {
-        List<EpochMetrics> h = run.trainer().history();
-        XYChart chart = chart("-ELBO, " + run.config().estimator().name() + ", " + run.config().setup().label());
-        double[] ep = h.stream().mapToDouble(EpochMetrics::epoch).toArray();
-        chart.addSeries("train", ep, h.stream().mapToDouble(EpochMetrics::trainNelbo).toArray()).setMarker(SeriesMarkers.CIRCLE);
-        chart.addSeries("test", ep, h.stream().mapToDouble(EpochMetrics::testNelbo).toArray()).setMarker(SeriesMarkers.DIAMOND);
-        savePng(chart, dir.resolve(NELBO_PNG));
-        INDArray digits = split.testImages(run.config(), GRID_DIGITS);
-        INDArray recon = run.trainer().reconstruct(digits, run.config().seed());
-        writeGrid(digits, recon, dir.resolve(RECONSTRUCTIONS_PNG));
+    /** Provenance of a run: versions, machine, command line, seed, config and the data checksums. */
+    public static void writeProvenance(VaeRun run, VaeData.Split split, List<String> commandLine) throws IOException {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("seed", run.config().seed());
+        extra.put("config", run.config().toMap());
+        extra.put("data_source", split.source());
+        extra.put("data_checksums", split.checksums());
+        AtomicFiles.writeString(run.dir().resolve(PROVENANCE_JSON), Json.pretty(Provenance.collect(commandLine, extra)));
     }
 
-    /** All estimators' test −ELBO on one chart, and a CSV with one column per estimator. */
+    /** −ELBO curves and the reconstruction grid of one run. */
+    public static void writeRunFiles(VaeRun run, VaeData.Split split, Path dir) throws IOException {
+        List<EpochMetrics> h = run.trainer().history();
+        double[] ep = h.stream().mapToDouble(EpochMetrics::epoch).toArray();
+        Charts.line(dir.resolve(NELBO_PNG), "-ELBO, " + run.config().estimator().name() + ", " + run.config().setup().label(),
+                "epoch", "-ELBO (nats)", false, List.of(
+                        new Charts.Series("train (running mean)", ep, h.stream().mapToDouble(EpochMetrics::trainNelbo).toArray()),
+                        new Charts.Series("test", ep, h.stream().mapToDouble(EpochMetrics::testNelbo).toArray())));
+        INDArray digits = split.testImages(run.config(), GRID_DIGITS);
+        INDArray recon = run.trainer().reconstruct(digits, run.config().seed());
+        int n = (int) digits.size(0);
+        double[][] images = new double[2 * n][];
+        double[][] d = digits.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] r = recon.castTo(DataType.DOUBLE).toDoubleMatrix();
+        for (int i = 0; i < n; i++) {
+            images[i] = d[i];
+            images[n + i] = r[i];
+        }
+        Charts.imageGrid(dir.resolve(RECONSTRUCTIONS_PNG), images, 28, n, 3);
+    }
+
+    /** All estimators' test −ELBO on one chart, and a CSV with their train and test columns. */
     public static void writeComparison(Path dir, List<Series> series) throws IOException {
-        XYChart chart = chart("test -ELBO by estimator");
+        List<Charts.Series> lines = new ArrayList<>();
         int maxEpochs = 0;
         for (Series s : series) {
-            chart.addSeries(s.name(), s.history().stream().mapToDouble(EpochMetrics::epoch).toArray(),
-                    s.history().stream().mapToDouble(EpochMetrics::testNelbo).toArray());
+            lines.add(new Charts.Series(s.name(), s.history().stream().mapToDouble(EpochMetrics::epoch).toArray(),
+                    s.history().stream().mapToDouble(EpochMetrics::testNelbo).toArray()));
             maxEpochs = Math.max(maxEpochs, s.history().size());
         }
-        Files.createDirectories(dir);
-        savePng(chart, dir.resolve(COMPARE_PNG));
+        Charts.line(dir.resolve(COMPARE_PNG), "test -ELBO by estimator", "epoch", "-ELBO (nats)", false, lines);
         StringBuilder csv = new StringBuilder("epoch");
         for (Series s : series) {
             csv.append(',').append(s.name()).append("_train_nelbo,").append(s.name()).append("_test_nelbo");
@@ -74,51 +92,6 @@ public final class VaeReport {
             }
             csv.append('\n');
         }
-        VaeRun.writeAtomically(dir.resolve(COMPARE_CSV), csv.toString());
-    }
-
-    private static XYChart chart(String title) {
-        XYChart c = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle("-ELBO (nats)").build();
-        c.getStyler().setLegendVisible(true);
-        return c;
-    }
-
-    private static void savePng(XYChart chart, Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** Two rows of 28×28 tiles, scaled ×3: the test digits above their reconstructions. */
-    static void writeGrid(INDArray digits, INDArray recon, Path file) throws IOException {
-        int n = (int) digits.size(0);
-        int scale = 3;
-        int tile = 28 * scale;
-        int gap = 2;
-        BufferedImage img = new BufferedImage(n * (tile + gap) + gap, 2 * (tile + gap) + gap, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                img.setRGB(x, y, 0x808080);
-            }
-        }
-        for (int row = 0; row < 2; row++) {
-            INDArray src = row == 0 ? digits : recon;
-            for (int i = 0; i < n; i++) {
-                for (int p = 0; p < 784; p++) {
-                    int v = (int) Math.round(255 * Math.max(0, Math.min(1, src.getDouble(i, p))));
-                    int rgb = (v << 16) | (v << 8) | v;
-                    int x0 = gap + i * (tile + gap) + (p % 28) * scale;
-                    int y0 = gap + row * (tile + gap) + (p / 28) * scale;
-                    for (int dy = 0; dy < scale; dy++) {
-                        for (int dx = 0; dx < scale; dx++) {
-                            img.setRGB(x0 + dx, y0 + dy, rgb);
-                        }
-                    }
-                }
-            }
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        ImageIO.write(img, "png", tmp.toFile());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(dir.resolve(COMPARE_CSV), csv.toString());
     }
 }

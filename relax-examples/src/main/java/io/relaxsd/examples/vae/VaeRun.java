@@ -1,13 +1,11 @@
 package io.relaxsd.examples.vae;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import io.relaxsd.examples.util.AtomicFiles;
+import io.relaxsd.examples.util.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +24,6 @@ public final class VaeRun {
     public static final String CHECKPOINT = "checkpoint.bin";
     public static final String METRICS_CSV = "metrics.csv";
     public static final String METRICS_JSON = "metrics.json";
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Progress callbacks. */
     public interface Events {
@@ -55,7 +51,7 @@ public final class VaeRun {
         VaeRun r = new VaeRun(config, dir);
         if (dir != null) {
             Files.createDirectories(dir);
-            writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsString(config.toMap()));
+            writeAtomically(dir.resolve(CONFIG), Json.pretty(config.toMap()));
         }
         return r;
     }
@@ -66,7 +62,8 @@ public final class VaeRun {
         if (!Files.isRegularFile(f)) {
             throw new IllegalArgumentException("no " + CONFIG + " in " + dir + ": not a vae run directory");
         }
-        Map<String, Object> m = JSON.readValue(f.toFile(), new TypeReference<LinkedHashMap<String, Object>>() { });
+        Map<String, Object> m = Json.mapper().readValue(f.toFile(),
+                new TypeReference<LinkedHashMap<String, Object>>() { });
         return VaeRunConfig.fromMap(m);
     }
 
@@ -80,7 +77,7 @@ public final class VaeRun {
         if (Files.isRegularFile(ckpt)) {
             r.trainer.loadCheckpoint(ckpt, config.fingerprint());
         }
-        writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsString(config.toMap()));
+        writeAtomically(dir.resolve(CONFIG), Json.pretty(config.toMap()));
         return r;
     }
 
@@ -110,13 +107,11 @@ public final class VaeRun {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("config", config.toMap());
         doc.put("epochs", rows);
-        writeAtomically(dir.resolve(METRICS_JSON), JSON.writeValueAsString(doc));
+        writeAtomically(dir.resolve(METRICS_JSON), Json.pretty(doc));
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, text);
     }
 
     public VaeRunConfig config() {

@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import io.relaxsd.examples.util.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -239,12 +240,7 @@ public final class VaeTrainer {
 
     /** Saves a checkpoint file atomically (temporary file, then rename). */
     public void saveCheckpoint(Path file, String fingerprint) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream o = Files.newOutputStream(tmp)) {
-            writeCheckpoint(o, fingerprint);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, out -> writeCheckpoint(out, fingerprint));
     }
 
     public void loadCheckpoint(Path file, String fingerprint) throws IOException {

@@ -93,7 +93,7 @@ class VaeCommandTest {
         }
         Path killed = tmp.resolve("killed");
         for (String f : new String[] {"reinmax/metrics.csv", "reinmax/metrics.json", "reinmax/config.json",
-            "reinmax/checkpoint.bin", "reinmax/nelbo.png", "reinmax/reconstructions.png", "st/metrics.csv",
+            "reinmax/checkpoint.bin", "reinmax/provenance.json", "reinmax/nelbo.png", "reinmax/reconstructions.png", "st/metrics.csv",
             "compare-nelbo.png", "compare.csv"}) {
             assertTrue(Files.isRegularFile(killed.resolve(f)), f);
         }
