@@ -35,13 +35,20 @@ import picocli.CommandLine.Spec;
 @Command(name = "vae", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Train a discrete-latent VAE on MNIST and report the negative ELBO per epoch.",
-            "Setups: categorical CxL latents (ReinMax paper: encoder 784-512-256-(L*C), ReLU, grey levels/255 as",
-            "Bernoulli targets, KL to the uniform prior) and 200 Bernoulli latents (REBAR/RELAX papers: binary-linear",
-            "784-200-784, binary-nonlinear 784-200-200-200 tanh). Binary setups binarise MNIST by threshold or",
-            "dynamically; the papers' static (Larochelle) binarisation is not available here.",
-            "Defaults per estimator follow the ReinMax paper's tuned table at 8x16 (reinmax lr 7e-4 tau 1.5 RAdam;",
-            "st 1e-3/1.5/RAdam; st-gumbel-softmax 5e-4/0.5/RAdam; gumbel-rao 7e-4/0.7/RAdam; reinmax-rao and",
-            "reinmax-cv 5e-4/1.0/RAdam; others 1e-3/1.0/Adam)."},
+            "",
+            "categorical (ReinMax paper): L categorical variables of C classes",
+            "  (--latent CxL); encoder 784-512-256-(L*C), decoder mirrored, ReLU;",
+            "  grey levels/255 as Bernoulli targets; KL to the uniform prior.",
+            "binary-linear, binary-nonlinear (REBAR/RELAX papers): 200 Bernoulli",
+            "  latents, 784-200-784 or 784-200-200-200 tanh; MNIST binarised by",
+            "  threshold or dynamically (the papers' static Larochelle binarisation",
+            "  is not available here).",
+            "",
+            "Defaults per estimator (ReinMax paper's tuned table at 8x16), lr/tau:",
+            "  reinmax 7e-4/1.5, st 1e-3/1.5, st-gumbel-softmax 5e-4/0.5,",
+            "  gumbel-rao 7e-4/0.7, reinmax-rao and reinmax-cv 5e-4/1.0, all RAdam;",
+            "  any other estimator 1e-3/1.0 with Adam.",
+            ""},
         footer = {"", "Examples:",
             "  ./relax vae --estimator reinmax --latent 8x16 --epochs 10",
             "  ./relax vae --estimator st,reinmax,st-gumbel-softmax --epochs 5 --out runs/compare",
@@ -51,7 +58,7 @@ public final class VaeCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--estimator", split = ",", paramLabel = "NAME[,NAME...]",
+    @Option(names = "--estimator", split = ",", paramLabel = "NAME",
             description = "estimator(s); several = compare mode (default: reinmax)")
     List<String> estimators = new ArrayList<>(List.of("reinmax"));
 
