@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 // one line per command
                 DataCommand.class,
                 EstimatorsCommand.class,
+                VaeCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class RelaxCli implements Runnable {
