@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 "Threads: --threads N sets OMP_NUM_THREADS (default 1, the fastest setting on small CPUs)."},
         subcommands = {
                 // one line per command
+                DataCommand.class,
                 EstimatorsCommand.class,
                 VaeCommand.class,
                 CommandLine.HelpCommand.class,
