@@ -12,7 +12,7 @@ final class Threads {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        // Nd4j first: it loads the backend that NativeOpsHolder needs
+        Nd4j.getExecutioner();   // loads the backend; NativeOpsHolder fails if touched before it
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);

@@ -66,8 +66,9 @@ public final class VaeModel {
     private VaeModel(VaeSetup setup, EstimatorConfig estimator, long initSeed) {
         this.setup = setup;
         this.estimator = estimator;
-        PathwiseEstimator pathwise = Estimators.pathwise(estimator);
-        this.relaxedForward = pathwise.relaxedForward();
+        // estimator == null: the benchmark's baseline, a plain softmax / sigmoid bottleneck (no sampling)
+        PathwiseEstimator pathwise = estimator == null ? null : Estimators.pathwise(estimator);
+        this.relaxedForward = pathwise != null && pathwise.relaxedForward();
         this.sd = SameDiff.create();
         this.discrete = Discrete.in(sd);
         Random rng = Nd4j.getRandomFactory().getNewRandomInstance(initSeed);
@@ -88,7 +89,8 @@ public final class VaeModel {
         SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, VaeSetup.PIXELS);
         SDVariable invBatch = sd.placeHolder(INV_BATCH, DataType.FLOAT);
         SDVariable theta = sd.identity(LOGITS, encoder.apply(x));
-        SDVariable z = setup.binary()
+        SDVariable z = estimator == null ? softmaxBottleneck(theta)
+                : setup.binary()
                 ? discrete.bernoulli("z", theta, setup.variables(), estimator)
                 : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator);
         SDVariable kl = sd.identity(KL_SUM, klSum(theta));
@@ -111,6 +113,22 @@ public final class VaeModel {
     /** Builds the graph; parameters are initialised from {@code initSeed}. */
     public static VaeModel build(VaeSetup setup, EstimatorConfig estimator, long initSeed) {
         return new VaeModel(setup, estimator, initSeed);
+    }
+
+    /**
+     * The same network with a deterministic bottleneck: softmax per variable (sigmoid for binary
+     * latents) instead of a sample. The reference step time of the benchmark's estimator overhead.
+     */
+    public static VaeModel softmaxBaseline(VaeSetup setup, long initSeed) {
+        return new VaeModel(setup, null, initSeed);
+    }
+
+    private SDVariable softmaxBottleneck(SDVariable theta) {
+        if (setup.binary()) {
+            return sd.nn().sigmoid(theta);
+        }
+        SDVariable rows = sd.nn().softmax(sd.reshape(theta, -1, setup.categories()), 1);
+        return sd.reshape(rows, -1, setup.latentWidth());
     }
 
     private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {
