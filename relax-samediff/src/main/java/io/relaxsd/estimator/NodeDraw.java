@@ -120,11 +120,24 @@ public final class NodeDraw {
         return probs;
     }
 
+    /**
+     * log softmax over dimension 1 of {@code [N, K]} rows, as θ − m − log Σ exp(θ − m) with m = sg(max θ).
+     * Not {@code sd.nn().logSoftmax}: libnd4j 1.0.0-M2.1 computes log(softmax(θ)), which is −inf in
+     * FLOAT once a class is ~104 nats below the top one (a VAE encoder gets there within a few dozen
+     * steps), and {@code sd.math().logSumExp} neither shifts by the max (exp overflows above ~88) nor
+     * has a working gradient.
+     */
+    public static SDVariable stableLogSoftmax(SDVariable rows) {
+        SameDiff sd = rows.getSameDiff();
+        SDVariable shifted = rows.sub(Sg.sg(rows.max(true, 1)));
+        return shifted.sub(sd.math().log(sd.math().exp(shifted).sum(true, 1)));
+    }
+
     /** Normalised log-probabilities log π (categorical only); differentiable in θ. */
     public SDVariable logProbs() {
         requireCategorical("logProbs");
         if (logProbs == null) {
-            logProbs = sameDiff().nn().logSoftmax(logits);   // the overload with a dimension breaks the grad function in M2.1
+            logProbs = stableLogSoftmax(logits);
         }
         return logProbs;
     }

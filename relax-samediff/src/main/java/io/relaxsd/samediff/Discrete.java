@@ -125,8 +125,8 @@ public final class Discrete {
      */
     public SDVariable klToUniformCategorical(SDVariable logits, int variables, int categories) {
         SDVariable rows = sd.reshape(logits, -1, categories);
-        // the logSoftmax overload with an explicit dimension breaks createGradFunction in M2.1
-        SDVariable logQ = sd.nn().logSoftmax(rows);
+        // not sd.nn().logSoftmax: it is −inf for far-below classes and then q·log q = 0·(−inf) = NaN
+        SDVariable logQ = NodeDraw.stableLogSoftmax(rows);
         SDVariable qLogQ = sd.reshape(sd.math().exp(logQ).mul(logQ), -1, (long) variables * categories);
         return RowSum.of(qLogQ, (long) variables * categories).add(variables * Math.log(categories));
     }

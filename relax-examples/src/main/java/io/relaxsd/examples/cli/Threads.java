@@ -13,8 +13,8 @@ final class Threads {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         Nd4j.getExecutioner();   // loads the backend; NativeOpsHolder fails if touched before it
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 }

@@ -162,6 +162,15 @@ public final class VaeCommand implements Callable<Integer> {
             } else {
                 configs = buildConfigs();
                 root = out;
+                if (root != null) {
+                    for (VaeRunConfig c : configs) {
+                        Path d = configs.size() > 1 ? root.resolve(c.estimator().name()) : root;
+                        if (Files.exists(d.resolve(VaeRun.CHECKPOINT))) {
+                            throw new IllegalArgumentException(d + " already holds a vae run; continue it with --resume "
+                                    + root + " or choose another --out");
+                        }
+                    }
+                }
             }
             Threads.apply(threads);
         } catch (IllegalArgumentException e) {

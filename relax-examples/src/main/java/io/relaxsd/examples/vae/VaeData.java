@@ -1,84 +1,116 @@
 package io.relaxsd.examples.vae;
 
-import java.io.IOException;
+import io.relaxsd.mnist.MnistDataset;
+import io.relaxsd.mnist.MnistFiles;
+import io.relaxsd.mnist.MnistIterator;
+import io.relaxsd.mnist.PixelMode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * MNIST for the VAE: the train and test images as grey levels in [0, 1], cut to the run's limits,
- * batched and turned into targets (grey levels for categorical setups, threshold or dynamic
- * binarisation for binary ones).
+ * MNIST for the VAE through the mnist-data iterators: grey levels / 255 for categorical setups,
+ * threshold or dynamic binarisation for binary ones; the training order and dynamic binarisation of
+ * epoch e are a function of (seed, e), so a resumed run sees the same batches.
  */
 public final class VaeData {
     private VaeData() {
     }
 
-    /** Train and test images plus their provenance (file checksums). */
-    public record Split(INDArray trainImages, INDArray testImages, Map<String, String> checksums, String source) {
+    /** The two splits plus their provenance (file checksums, where they came from). */
+    public record Split(MnistDataset trainData, MnistDataset testData, Map<String, String> checksums, String source) {
 
         /** Shuffled training batches of the run. */
         public ImageBatches train(VaeRunConfig cfg) {
-            return new ArrayBatches(limit(trainImages, cfg.trainLimit()), cfg.batch(), true, pixels(cfg), cfg.seed());
+            return new IteratorBatches(new MnistIterator(trainData, pixels(cfg), cfg.batch(), cfg.seed(), true,
+                    cfg.trainLimit()), false);
         }
 
-        /** Test batches (in order; dynamic binarisation with a fixed seed, the same every epoch). */
+        /** Test batches in file order; a dynamic binarisation is drawn once (epoch 0) and kept. */
         public ImageBatches test(VaeRunConfig cfg) {
-            return new FixedEpoch(new ArrayBatches(limit(testImages, cfg.testLimit()), cfg.evalBatch(), false,
-                    pixels(cfg), cfg.seed() + 1));
+            return new IteratorBatches(new MnistIterator(testData, pixels(cfg), cfg.evalBatch(), cfg.seed() + 1, false,
+                    cfg.testLimit()), true);
         }
 
         /** The first {@code n} test images as the model sees them. */
         public INDArray testImages(VaeRunConfig cfg, int n) {
-            INDArray first = testImages.get(NDArrayIndex.interval(0, Math.min(n, testImages.size(0))), NDArrayIndex.all());
-            return new ArrayBatches(first.dup(), n, false, pixels(cfg), cfg.seed() + 1).epoch(0).next();
+            MnistIterator it = new MnistIterator(testData, pixels(cfg), n, cfg.seed() + 1, false, n);
+            return it.next().getFeatures();
         }
 
-        private static INDArray limit(INDArray images, int limit) {
-            return limit <= 0 || limit >= images.size(0) ? images
-                    : images.get(NDArrayIndex.interval(0, limit), NDArrayIndex.all());
-        }
-
-        private static ArrayBatches.Pixels pixels(VaeRunConfig cfg) {
+        private static PixelMode pixels(VaeRunConfig cfg) {
             if (!cfg.setup().binary()) {
-                return ArrayBatches.Pixels.GREY;
+                return PixelMode.GREY;
             }
-            return cfg.binarization() == VaeRunConfig.Binarization.THRESHOLD
-                    ? ArrayBatches.Pixels.THRESHOLD : ArrayBatches.Pixels.DYNAMIC;
+            return cfg.binarization() == VaeRunConfig.Binarization.THRESHOLD ? PixelMode.THRESHOLD : PixelMode.DYNAMIC;
         }
     }
 
-    /** The same batches whatever the epoch (a fixed test set). */
-    private record FixedEpoch(ImageBatches inner) implements ImageBatches {
+    /** The features of an {@link MnistIterator}, epoch by epoch. */
+    private static final class IteratorBatches implements ImageBatches {
+        private final MnistIterator it;
+        private final boolean fixedEpoch;
+
+        IteratorBatches(MnistIterator it, boolean fixedEpoch) {
+            this.it = it;
+            this.fixedEpoch = fixedEpoch;
+        }
+
         @Override
         public int size() {
-            return inner.size();
+            return it.size();
         }
 
         @Override
         public int batchCount() {
-            return inner.batchCount();
+            return it.batchesPerEpoch();
         }
 
         @Override
-        public java.util.Iterator<INDArray> epoch(int epoch) {
-            return inner.epoch(0);
+        public Iterator<INDArray> epoch(int epoch) {
+            it.setEpoch(fixedEpoch ? 0 : epoch);
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public INDArray next() {
+                    if (!it.hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    return it.next().getFeatures();
+                }
+            };
         }
     }
 
     /**
-     * Loads MNIST from {@code dir} (or the default cache, downloading it on first use).
+     * Verified MNIST from {@code dir} (else $MNIST_DIR, else the user cache; fetched once if missing).
      *
      * @param verbose print where the data came from
      */
-    public static Split load(Path dir, VaeRunConfig cfg, PrintWriter out, boolean verbose) throws IOException {
-        throw new IOException("MNIST loading is wired once the mnist-data module is on main");
+    public static Split load(Path dir, VaeRunConfig cfg, PrintWriter out, boolean verbose) {
+        MnistFiles.Location loc = MnistFiles.standard().resolve(dir);
+        Map<String, String> sums = new LinkedHashMap<>();
+        loc.sha256().forEach((f, sha) -> sums.put(f.fileName(), sha));
+        if (verbose) {
+            out.printf("MNIST from %s%s%n", loc.directory(), loc.fetched() ? " (downloaded, checksums verified)"
+                    : " (checksums verified)");
+            out.flush();
+        }
+        return new Split(MnistDataset.load(loc, true), MnistDataset.load(loc, false), sums,
+                loc.directory().toString());
     }
 
-    /** A split from in-memory arrays (tests, other data sources). */
-    public static Split of(INDArray train, INDArray test, String source) {
+    /** A split from in-memory datasets (tests, synthetic data). */
+    public static Split of(MnistDataset train, MnistDataset test, String source) {
         return new Split(train, test, Map.of(), source);
     }
+
 }

@@ -48,6 +48,10 @@ public final class VaeRun {
 
     /** A fresh run; {@code dir} may be null (no files). */
     public static VaeRun start(VaeRunConfig config, Path dir) throws IOException {
+        if (dir != null && Files.exists(dir.resolve(CHECKPOINT))) {
+            throw new IllegalArgumentException(dir + " already holds a vae run; continue it with --resume " + dir
+                    + " or choose another --out");
+        }
         VaeRun r = new VaeRun(config, dir);
         if (dir != null) {
             Files.createDirectories(dir);

@@ -98,6 +98,10 @@ class VaeCommandTest {
             assertTrue(Files.isRegularFile(killed.resolve(f)), f);
         }
         assertEquals(4, Files.readAllLines(killed.resolve("reinmax/metrics.csv")).size());
+        // a fresh run into a directory that holds one is refused
+        Result again = run(concat(common, "--epochs", "1", "--out", killed.toString()));
+        assertEquals(2, again.exit());
+        assertTrue(again.err().contains("--resume"), again.err());
     }
 
     private static List<JsonNode> summaries(List<JsonNode> all) {

@@ -3,6 +3,7 @@ package io.relaxsd.examples.vae;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import io.relaxsd.mnist.MnistDataset;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,6 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SyntheticDigits implements ImageBatches {
     private static final long PROTOTYPE_SEED = 12345;
     private final float[][] images;
+    private final byte[] labels;
     private final int batch;
     private final long seed;
 
@@ -44,8 +46,11 @@ public final class SyntheticDigits implements ImageBatches {
         }
         r = new SplittableRandom(seed);
         images = new float[count][784];
+        labels = new byte[count];
         for (int n = 0; n < count; n++) {
-            float[] p = protos[r.nextInt(10)];
+            int digit = r.nextInt(10);
+            labels[n] = (byte) digit;
+            float[] p = protos[digit];
             int sx = r.nextInt(3) - 1, sy = r.nextInt(3) - 1;
             for (int y = 0; y < 28; y++) {
                 for (int x = 0; x < 28; x++) {
@@ -95,8 +100,19 @@ public final class SyntheticDigits implements ImageBatches {
 
     /** A train/test split of synthetic digits as the CLI's data source. */
     public static VaeData.Split split(int train, int test) {
-        return VaeData.of(new SyntheticDigits(train, train, 1).first(train).castTo(DataType.FLOAT),
-                new SyntheticDigits(test, test, 2).first(test).castTo(DataType.FLOAT), "synthetic");
+        return VaeData.of(new SyntheticDigits(train, train, 1).dataset(), new SyntheticDigits(test, test, 2).dataset(),
+                "synthetic");
+    }
+
+    /** The images as an MNIST dataset (grey levels 0..255, label = prototype index). */
+    public MnistDataset dataset() {
+        byte[] pixels = new byte[images.length * 784];
+        for (int n = 0; n < images.length; n++) {
+            for (int p = 0; p < 784; p++) {
+                pixels[n * 784 + p] = (byte) Math.round(images[n][p] * 255);
+            }
+        }
+        return MnistDataset.of(pixels, labels.clone());
     }
 
     /** The first {@code n} images, unshuffled. */

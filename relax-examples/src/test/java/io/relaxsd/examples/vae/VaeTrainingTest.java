@@ -9,25 +9,47 @@ import java.io.ByteArrayOutputStream;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.relaxsd.mnist.MnistDataException;
+import io.relaxsd.mnist.MnistDataset;
+import io.relaxsd.mnist.MnistFiles;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 class VaeTrainingTest {
 
+    /** Real MNIST (first 2000 / 500 images) when it resolves (cache or one npm fetch), else synthetic digits. */
+    private static VaeData.Split data;
+    private static String dataName;
+
+    @BeforeAll
+    static void loadData() {
+        try {
+            MnistFiles.Location loc = MnistFiles.standard().resolve(null);
+            data = VaeData.of(MnistDataset.load(loc, true), MnistDataset.load(loc, false), loc.directory().toString());
+            dataName = "MNIST";
+        } catch (MnistDataException e) {
+            data = SyntheticDigits.split(2000, 500);
+            dataName = "synthetic (MNIST unavailable: " + e.getMessage() + ")";
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"reinmax", "st"})
     void nelboFallsWellBelowItsInitialValue(String estimator) {
-        SyntheticDigits train = new SyntheticDigits(2000, 50, 1);
-        SyntheticDigits test = new SyntheticDigits(500, 500, 2);
-        VaeModel model = VaeModel.build(VaeSetup.categorical(8, 4),
-                EstimatorConfig.builder(estimator).temperature(1.0).build(), 11);
-        VaeTrainer trainer = new VaeTrainer(model, OptimizerKind.ADAM.create(1e-3), 5, 500);
+        VaeRunConfig cfg = new VaeRunConfig(VaeSetup.categorical(8, 4),
+                EstimatorConfig.builder(estimator).temperature(1.0).build(), OptimizerKind.ADAM, 1e-3, 50, 5, 5, 2000,
+                500, VaeRunConfig.Binarization.DYNAMIC, 500);
+        VaeTrainer trainer = new VaeTrainer(VaeModel.build(cfg.setup(), cfg.estimator(), 11),
+                cfg.optimizer().create(cfg.learningRate()), cfg.seed(), cfg.evalBatch());
+        ImageBatches train = data.train(cfg);
+        ImageBatches test = data.test(cfg);
         double initial = trainer.evaluate(test, 0);
         EpochMetrics last = null;
-        for (int e = 0; e < 8; e++) {      // 8 × 40 = 320 steps
+        for (int e = 0; e < cfg.epochs(); e++) {      // 5 × 40 = 200 steps
             last = trainer.runEpoch(train, test, null);
         }
-        System.out.printf("[vae-test synthetic] %s: test -ELBO %.2f -> %.2f (train %.2f, %d steps)%n", estimator,
+        System.out.printf("[vae-test %s] %s 8x4: test -ELBO %.2f -> %.2f (train %.2f, %d steps)%n", dataName, estimator,
                 initial, last.testNelbo(), last.trainNelbo(), trainer.iteration());
         assertTrue(initial > 400, "initial -ELBO " + initial);
         assertTrue(last.testNelbo() < 0.5 * initial, "test -ELBO " + last.testNelbo() + " vs initial " + initial);
