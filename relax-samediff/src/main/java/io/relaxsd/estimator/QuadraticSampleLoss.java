@@ -16,11 +16,19 @@ public final class QuadraticSampleLoss implements SampleLoss {
     private final SDVariable mT;      // Mᵀ, [width, m]
     private final SDVariable m;       // M, [m, width]
     private final SDVariable target;  // [1, m]
+    private final int rows;
 
-    private QuadraticSampleLoss(SDVariable mT, SDVariable m, SDVariable target) {
+    private QuadraticSampleLoss(SDVariable mT, SDVariable m, SDVariable target, int rows) {
         this.mT = mT;
         this.m = m;
         this.target = target;
+        this.rows = rows;
+    }
+
+    /** Σ over the m columns; a reduction over a dimension of size 1 throws an NPE in SameDiff M2.1 (measured). */
+    private SDVariable sumSquares(SDVariable r) {
+        SDVariable sq = r.mul(r);
+        return rows == 1 ? r.getSameDiff().reshape(sq, -1) : sq.sum(1);
     }
 
     /** The loss {@code q} as constants of {@code sd} in data type {@code dt}. */
@@ -30,7 +38,7 @@ public final class QuadraticSampleLoss implements SampleLoss {
         double[] t = q.target();
         var mArr = Nd4j.create(mix).castTo(dt);
         return new QuadraticSampleLoss(sd.constant(mArr.transpose().dup()), sd.constant(mArr),
-                sd.constant(Nd4j.create(new double[][] {t}).castTo(dt)));
+                sd.constant(Nd4j.create(new double[][] {t}).castTo(dt)), t.length);
     }
 
     private SDVariable residual(SDVariable x) {
@@ -39,8 +47,7 @@ public final class QuadraticSampleLoss implements SampleLoss {
 
     @Override
     public SDVariable value(SDVariable x) {
-        SDVariable r = residual(x);
-        return r.mul(r).sum(1);
+        return sumSquares(residual(x));
     }
 
     @Override
@@ -51,7 +58,7 @@ public final class QuadraticSampleLoss implements SampleLoss {
     @Override
     public ValueAndGradient evaluate(SDVariable x) {
         SDVariable r = residual(x);
-        return new ValueAndGradient(r.mul(r).sum(1), r.mmul(m).mul(2.0));
+        return new ValueAndGradient(sumSquares(r), r.mmul(m).mul(2.0));
     }
 
     @Override

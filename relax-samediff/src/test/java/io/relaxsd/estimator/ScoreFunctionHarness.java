@@ -68,6 +68,7 @@ final class ScoreFunctionHarness {
 
     /** Σ_w Var(ĝ_w), estimated from the rows. */
     static double totalVariance(INDArray g) {
-        return g.var(0).sumNumber().doubleValue();
+        INDArray c = g.subRowVector(g.mean(0));   // (g.var(0) throws an NPE for a single column in M2.1)
+        return c.mul(c).sumNumber().doubleValue() / (g.size(0) - 1);
     }
 }
