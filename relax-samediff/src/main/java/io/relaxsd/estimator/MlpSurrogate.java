@@ -49,7 +49,8 @@ public final class MlpSurrogate implements Surrogate {
             }
             double bound = 1.0 / Math.sqrt(in);
             weights.add(sd.var(prefix + "W" + i, uniform(rng, bound, dataType, in, out)));
-            biases.add(sd.var(prefix + "b" + i, uniform(rng, bound, dataType, out)));
+            // bias [1, out] with mmul + add: the bias gradient of nn().linear throws an NPE for a batch of 1 in M2.1
+            biases.add(sd.var(prefix + "b" + i, uniform(rng, bound, dataType, 1, out)));
             in = out;
         }
     }
@@ -64,7 +65,7 @@ public final class MlpSurrogate implements Surrogate {
         SDVariable[] derivs = new SDVariable[hidden];
         SDVariable a = z;
         for (int i = 0; i < hidden; i++) {
-            SDVariable pre = sd.nn().linear(a, weights.get(i), biases.get(i));
+            SDVariable pre = a.mmul(weights.get(i)).add(biases.get(i));
             if (activation == EstimatorConfig.Activation.TANH) {
                 a = sd.math().tanh(pre);
                 derivs[i] = a.mul(a).rsub(1.0);
@@ -73,7 +74,7 @@ public final class MlpSurrogate implements Surrogate {
                 derivs[i] = sd.gt(pre, 0.0).castTo(pre.dataType());
             }
         }
-        SDVariable value = sd.reshape(sd.nn().linear(a, weights.get(hidden), biases.get(hidden)), -1);
+        SDVariable value = sd.reshape(a.mmul(weights.get(hidden)).add(biases.get(hidden)), -1);
         SDVariable delta = derivs[hidden - 1].mul(sd.transpose(weights.get(hidden)));
         for (int i = hidden - 1; i > 0; i--) {
             delta = delta.mmul(sd.transpose(weights.get(i))).mul(derivs[i - 1]);

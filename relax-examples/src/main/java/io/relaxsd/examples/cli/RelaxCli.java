@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 // one line per command
                 EstimatorsCommand.class,
+                ToyCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class RelaxCli implements Runnable {
