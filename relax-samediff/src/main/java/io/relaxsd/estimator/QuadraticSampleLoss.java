@@ -17,12 +17,14 @@ public final class QuadraticSampleLoss implements SampleLoss {
     private final SDVariable m;       // M, [m, width]
     private final SDVariable target;  // [1, m]
     private final int rows;
+    private final int width;
 
-    private QuadraticSampleLoss(SDVariable mT, SDVariable m, SDVariable target, int rows) {
+    private QuadraticSampleLoss(SDVariable mT, SDVariable m, SDVariable target, int rows, int width) {
         this.mT = mT;
         this.m = m;
         this.target = target;
         this.rows = rows;
+        this.width = width;
     }
 
     /** Σ over the m columns; a reduction over a dimension of size 1 throws an NPE in SameDiff M2.1 (measured). */
@@ -38,11 +40,17 @@ public final class QuadraticSampleLoss implements SampleLoss {
         double[] t = q.target();
         var mArr = Nd4j.create(mix).castTo(dt);
         return new QuadraticSampleLoss(sd.constant(mArr.transpose().dup()), sd.constant(mArr),
-                sd.constant(Nd4j.create(new double[][] {t}).castTo(dt)), t.length);
+                sd.constant(Nd4j.create(new double[][] {t}).castTo(dt)), t.length, q.width());
     }
 
+    // a [B,1]x[1,m] or [B,m]x[m,1]... matmul with a size-1 inner dimension fails in matmul_bp at batch 1 in M2.1
+    // ("mulRowVector: wrong arguments", measured): use the equivalent broadcast product there
     private SDVariable residual(SDVariable x) {
-        return x.mmul(mT).sub(target);
+        return (width == 1 ? x.mul(mT) : x.mmul(mT)).sub(target);
+    }
+
+    private SDVariable backMix(SDVariable r) {
+        return rows == 1 ? r.mul(m) : r.mmul(m);
     }
 
     @Override
@@ -52,13 +60,13 @@ public final class QuadraticSampleLoss implements SampleLoss {
 
     @Override
     public SDVariable inputGradient(SDVariable x) {
-        return residual(x).mmul(m).mul(2.0);
+        return backMix(residual(x)).mul(2.0);
     }
 
     @Override
     public ValueAndGradient evaluate(SDVariable x) {
         SDVariable r = residual(x);
-        return new ValueAndGradient(sumSquares(r), r.mmul(m).mul(2.0));
+        return new ValueAndGradient(sumSquares(r), backMix(r).mul(2.0));
     }
 
     @Override
