@@ -65,7 +65,9 @@ public final class EstimatorConfig {
         /** c_φ(z) = η·f(σ_λ(z)) + r_ρ(z), φ = (η, log λ, ρ): the official VAE code's choice. */
         RELAXED_LOSS_PLUS_MLP,
         /** c_φ(z) = r_ρ(z), φ = ρ: needs no evaluation of f at relaxed inputs. */
-        MLP;
+        MLP,
+        /** c_φ(z) = r_ρ(σ_λ(z)), φ = (ρ, log λ): the MLP on the relaxed sample, as the RELAX toy code. */
+        MLP_OF_RELAXED;
 
         /** Command-line id: relaxed-loss-plus-mlp, mlp. */
         public String id() {
@@ -78,7 +80,8 @@ public final class EstimatorConfig {
                     return k;
                 }
             }
-            throw new IllegalArgumentException("surrogate: unknown value '" + s + "'; known: relaxed-loss-plus-mlp, mlp");
+            throw new IllegalArgumentException("surrogate: unknown value '" + s + "'; known: relaxed-loss-plus-mlp, mlp, "
+                    + "mlp-of-relaxed");
         }
     }
 

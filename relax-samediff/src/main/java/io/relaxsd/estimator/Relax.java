@@ -11,7 +11,7 @@ import java.util.function.Function;
  * </pre>
  * with z, z̃ as in REBAR and a learned surrogate c_φ ({@link EstimatorConfig#surrogate()}):
  * c_φ(z) = η·f(σ_λ(z)) + r_ρ(z) (φ = (η, log λ, ρ), the official VAE code's choice) or
- * c_φ = r_ρ, r_ρ an {@link MlpSurrogate} of {@link EstimatorConfig#surrogateWidths()}. Unbiased
+ * c_φ = r_ρ or c_φ = r_ρ(σ_λ(z)) (the RELAX toy code's choice), r_ρ an {@link MlpSurrogate} of {@link EstimatorConfig#surrogateWidths()}. Unbiased
  * for every φ; φ is trained by gradient descent on the per-logit Σ ĝ²/batch (its mean is fixed,
  * so this minimises the variance). Categorical and Bernoulli.
  * Cost: 3 evaluations of f per step with the relaxed-loss term, 1 for c_φ = r_ρ.
@@ -55,6 +55,10 @@ public final class Relax implements ScoreFunctionEstimator {
                     config.surrogateWidths(), config.surrogateActivation(), d.logits().dataType(), node.rng());
             if (config.surrogate() == EstimatorConfig.SurrogateKind.MLP) {
                 c = mlp;
+                evaluations = 0;
+            } else if (config.surrogate() == EstimatorConfig.SurrogateKind.MLP_OF_RELAXED) {
+                c = new RelaxedInputSurrogate(d.sameDiff(), node.name() + "-", mlp, d.kind(), d.width(),
+                        config.temperature(), d.logits().dataType());
                 evaluations = 0;
             } else {
                 c = Surrogate.sum(new RelaxedLossSurrogate(d.sameDiff(), node.name() + "-", node.loss(), d.kind(),

@@ -36,7 +36,8 @@ class ScoreFunctionUnbiasednessTest {
                 EstimatorConfig.builder("rebar").eta(1.0).temperature(0.5).build(),
                 EstimatorConfig.of("relax"),
                 EstimatorConfig.builder("relax").surrogate(EstimatorConfig.SurrogateKind.MLP)
-                        .surrogateActivation(EstimatorConfig.Activation.RELU).surrogateWidths(8, 8).build());
+                        .surrogateActivation(EstimatorConfig.Activation.RELU).surrogateWidths(8, 8).build(),
+                EstimatorConfig.builder("relax").surrogate(EstimatorConfig.SurrogateKind.MLP_OF_RELAXED).build());
         return cfgs.stream().flatMap(c -> Stream.of(Arguments.of(c, DistributionKind.CATEGORICAL),
                 Arguments.of(c, DistributionKind.BERNOULLI)));
     }

@@ -70,8 +70,9 @@ final class ToyCommand implements Callable<Integer> {
             description = "Samples S per step for the leave-one-out baseline (default ${DEFAULT-VALUE}).")
     int scoreSamples;
 
-    @Option(names = "--surrogate", defaultValue = "mlp",
-            description = "RELAX surrogate: mlp (1-10 tanh-1, the paper's toy) or relaxed-loss-plus-mlp "
+    @Option(names = "--surrogate", defaultValue = "mlp-of-relaxed",
+            description = "RELAX surrogate: mlp-of-relaxed (1-10 tanh-1 on sigma(z/lambda), the paper toy code), mlp "
+                    + "(on z) or relaxed-loss-plus-mlp "
                     + "(default ${DEFAULT-VALUE}).")
     String surrogate;
 
@@ -123,6 +124,10 @@ final class ToyCommand implements Callable<Integer> {
         if (name.equals("reinforce")) {
             EstimatorConfig.Baseline kind = EstimatorConfig.Baseline.parse(baseline);
             b.baseline(kind).scoreSamples(kind == EstimatorConfig.Baseline.LEAVE_ONE_OUT ? scoreSamples : 1);
+        }
+        if (name.equals("relax") || name.equals("rebar")) {
+            // the toy code's start: log λ = 0.5 (and η = 1 for REBAR)
+            b.temperature(Math.exp(0.5)).eta(1.0);
         }
         if (name.equals("relax")) {
             b.surrogate(EstimatorConfig.SurrogateKind.parse(surrogate)).surrogateWidths(10)
