@@ -22,8 +22,12 @@ import picocli.CommandLine.Command;
                 "Threads: --threads N sets OMP_NUM_THREADS (default 1, the fastest setting on small CPUs)."},
         subcommands = {
                 // one line per command
+                BenchCommand.class,
+                DataCommand.class,
                 EstimatorsCommand.class,
+                GradCommand.class,
                 ToyCommand.class,
+                VaeCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class RelaxCli implements Runnable {
@@ -42,7 +46,21 @@ public final class RelaxCli implements Runnable {
 
     /** Runs the CLI and returns its exit code (used by tests and {@link #main}). */
     public static int execute(String... args) {
-        return commandLine().execute(args);
+        CommandLine cl = commandLine();
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {                       // errors picocli does not handle (e.g. a native library)
+            Throwable root = t;
+            while (root.getCause() != null && root.getMessage() == null) {
+                root = root.getCause();
+            }
+            cl.getErr().println("relax: " + (root.getMessage() == null ? root.getClass().getName() : root.getMessage()));
+            if ("1".equals(System.getenv("RELAX_DEBUG"))) {
+                t.printStackTrace(cl.getErr());
+            }
+            cl.getErr().flush();
+            return CommandLine.ExitCode.SOFTWARE;
+        }
     }
 
     /** The configured picocli command line, with one-line error handlers. */

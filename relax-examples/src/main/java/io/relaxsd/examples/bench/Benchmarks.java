@@ -1,0 +1,108 @@
+package io.relaxsd.examples.bench;
+
+import io.relaxsd.estimator.Estimator;
+import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.Estimators;
+import io.relaxsd.estimator.PathwiseEstimator;
+import io.relaxsd.examples.util.Charts;
+import io.relaxsd.examples.util.Json;
+import io.relaxsd.examples.util.ProgressBar;
+import io.relaxsd.examples.vae.EstimatorDefaults;
+import io.relaxsd.examples.vae.VaeSetup;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/** What {@code ./relax bench} runs; the command class only parses options. */
+public final class Benchmarks {
+    private final boolean json;
+
+    public Benchmarks(boolean json) {
+        this.json = json;
+    }
+
+    /** True if the VAE benchmark can train with this estimator. */
+    public static boolean benchmarkable(String name) {
+        Estimator e = Estimators.create(EstimatorConfig.of(name));
+        return e instanceof PathwiseEstimator;
+    }
+
+    /** Fails with one line unless the CUDA backend can run on this machine. */
+    public void requireCuda() {
+        CudaSupport.Verdict v = CudaSupport.decide(CudaSupport.cudaBackendOnClasspath(),
+                CudaSupport.queryNvidiaSmi());
+        if (!v.ok()) {
+            throw new IllegalStateException(v.message());
+        }
+        System.err.println("relax: " + v.message());
+    }
+
+    /** The VAE step benchmark: one JSON object (or table row) per estimator. */
+    public void runVae(List<String> names, String latent, int batch, int warmup, int steps, int threads, Path chart)
+            throws IOException {
+        int[] cl = VaeSetup.parseLatent(latent);
+        VaeSetup setup = VaeSetup.categorical(cl[0], cl[1]);
+        VaeBenchmark vae = new VaeBenchmark(setup, batch, warmup, steps);
+        double gemm = GemmRate.measure(batch, vae.encoderWidths(), 30);
+        long total = (long) (names.size() + 1) * (warmup + steps);
+        Map<String, Double> samplesPerSec = new LinkedHashMap<>();
+        try (ProgressBar bar = ProgressBar.create("bench", total, json)) {
+            bar.status("softmax baseline");
+            StepTimes baseline = vae.softmaxBaseline(bar::step);
+            if (!json) {
+                System.out.printf(Locale.ROOT, "VAE %s, batch %d, %d thread(s), GEMM %.1f GFLOP/s, step %.3f GFLOP, "
+                        + "softmax baseline %.2f ms/step%n", setup.label(), batch, threads, gemm / 1e9,
+                        vae.stepFlops() / 1e9, baseline.median());
+                System.out.printf(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s%n", "estimator", "steps/s",
+                        "samples/s", "med ms", "p90 ms", "roofline", "overhead");
+            }
+            for (String name : names) {
+                bar.status(name);
+                EstimatorConfig cfg = EstimatorConfig.builder(name)
+                        .temperature(EstimatorDefaults.of(name).temperature()).build();
+                StepTimes t = vae.estimator(name, cfg, bar::step);
+                Map<String, Object> rec = vae.record(name, threads, t, gemm, baseline);
+                samplesPerSec.put(name, (Double) rec.get("samples_per_sec"));
+                if (json) {
+                    System.out.println(Json.line(rec));
+                } else {
+                    System.out.printf(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f%n", name,
+                            rec.get("steps_per_sec"), rec.get("samples_per_sec"), rec.get("ms_per_step_median"),
+                            rec.get("ms_per_step_p90"), rec.get("roofline_fraction"), rec.get("overhead_vs_softmax"));
+                }
+                System.out.flush();
+            }
+        }
+        if (chart != null) {
+            Charts.bars(chart, String.format(Locale.ROOT, "VAE %s training throughput, batch %d, %d thread(s)",
+                    setup.label(), batch, threads), "samples/s", samplesPerSec);
+        }
+    }
+
+    /** The JMH microbenchmarks of the estimator nodes, one fork, for these estimators. */
+    public void runJmh(List<String> names) {
+        Options opts = new OptionsBuilder().include(EstimatorOpBenchmark.class.getSimpleName())
+                .param("estimator", names.toArray(new String[0])).build();
+        try {
+            for (RunResult r : new Runner(opts).run()) {
+                if (json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("estimator", r.getParams().getParam("estimator"));
+                    m.put("us_per_op", r.getPrimaryResult().getScore());
+                    m.put("us_per_op_error", r.getPrimaryResult().getScoreError());
+                    System.out.println(Json.line(m));
+                }
+            }
+        } catch (RunnerException e) {
+            throw new IllegalStateException("JMH failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.relaxsd.examples.cli;
+
+import io.relaxsd.estimator.Estimator;
+import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.Estimators;
+import io.relaxsd.examples.bench.Benchmarks;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code relax bench}: training throughput of the MNIST VAE per estimator, and JMH microbenchmarks. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Time VAE training steps per estimator after warm-up and print steps/s, samples/s,",
+                "median and p90 ms/step, the roofline fraction (step FLOP rate / measured GEMM rate at the",
+                "same thread count) and the overhead against the same network with a plain softmax",
+                "bottleneck. Inputs are a fixed synthetic batch (throughput does not depend on pixels).",
+                "--jmh instead runs the JMH microbenchmarks of the estimator nodes (batch 100 x 16 x 8)."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--estimator", split = ",", paramLabel = "NAME",
+            description = "Estimator(s), comma-separated, or 'all' (default: ${DEFAULT-VALUE})")
+    List<String> estimators = List.of("all");
+
+    @Option(names = "--latent", paramLabel = "CxL", description = "Categorical latent (default: ${DEFAULT-VALUE})")
+    String latent = "8x16";
+
+    @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE})")
+    int batch = 100;
+
+    @Option(names = "--steps", description = "Timed steps per estimator (default: ${DEFAULT-VALUE})")
+    int steps = 200;
+
+    @Option(names = "--warmup", description = "Untimed warm-up steps per estimator (default: ${DEFAULT-VALUE})")
+    int warmup = 30;
+
+    @Option(names = "--threads", description = "CPU threads for ND4J (default: ${DEFAULT-VALUE})")
+    int threads = 1;
+
+    @Option(names = "--backend", paramLabel = "cpu|cuda",
+            description = "cpu, or cuda (checks the build, driver and compute capability first; default: ${DEFAULT-VALUE})")
+    String backend = "cpu";
+
+    @Option(names = "--chart", paramLabel = "FILE", description = "Also write a PNG bar chart of samples/s per estimator")
+    Path chart;
+
+    @Option(names = "--jmh", description = "Run the JMH microbenchmarks of the estimator nodes instead")
+    boolean jmh;
+
+    @Option(names = "--json", description = "One JSON object per estimator on stdout")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || steps < 1 || warmup < 0 || threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--batch, --steps and --threads must be >= 1 and --warmup >= 0");
+        }
+        if (!backend.equals("cpu") && !backend.equals("cuda")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--backend must be cpu or cuda, got '"
+                    + backend + "'");
+        }
+        List<String> names = resolveNames();
+        Threads.apply(threads);
+        Benchmarks bench = new Benchmarks(json);
+        if (backend.equals("cuda")) {
+            bench.requireCuda();
+        }
+        if (jmh) {
+            bench.runJmh(names);
+            return 0;
+        }
+        bench.runVae(names, latent, batch, warmup, steps, threads, chart);
+        return 0;
+    }
+
+    private List<String> resolveNames() {
+        List<String> names = new ArrayList<>();
+        for (String e : estimators) {
+            if (e.equals("all")) {
+                for (String n : Estimators.names()) {
+                    if (Benchmarks.benchmarkable(n) && !names.contains(n)) {
+                        names.add(n);
+                    }
+                }
+            } else if (!Estimators.names().contains(e)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown estimator '" + e + "'; known: "
+                        + String.join(", ", Estimators.names()));
+            } else if (!Benchmarks.benchmarkable(e)) {
+                Estimator est = Estimators.create(EstimatorConfig.of(e));
+                throw new CommandLine.ParameterException(spec.commandLine(), "estimator '" + e + "' ("
+                        + est.getClass().getSimpleName() + ") is not available in the VAE benchmark");
+            } else {
+                names.add(e);
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,120 @@
+package io.relaxsd.examples.vae;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A stack of dense layers whose parameters are SameDiff variables; {@link #apply} can be called
+ * several times (e.g. the decoder on the training sample and on the evaluation sample) and shares
+ * the weights. Hidden layers use the activation; the last layer is linear (logits).
+ *
+ * <p>Initialisation as PyTorch's {@code nn.Linear} default: W and b uniform in ±1/sqrt(fan_in), so
+ * results compare with the official PyTorch code.
+ */
+final class Mlp {
+    private final SameDiff sd;
+    private final List<SDVariable> weights = new ArrayList<>();
+    private final List<SDVariable> biases = new ArrayList<>();
+    private final VaeSetup.Activation activation;
+
+    Mlp(SameDiff sd, String prefix, int[] widths, VaeSetup.Activation activation, Random rng) {
+        this.sd = sd;
+        this.activation = activation;
+        for (int i = 0; i + 1 < widths.length; i++) {
+            double bound = 1.0 / Math.sqrt(widths[i]);
+            weights.add(sd.var(prefix + i + "_W", uniform(rng, bound, widths[i], widths[i + 1])));
+            biases.add(sd.var(prefix + i + "_b", uniform(rng, bound, widths[i + 1])));
+        }
+    }
+
+    private static INDArray uniform(Random rng, double bound, long... shape) {
+        INDArray u = Nd4j.rand(rng, shape).castTo(DataType.FLOAT);
+        return u.muli(2 * bound).subi(bound);
+    }
+
+    /** The output logits for input rows {@code in}. */
+    SDVariable apply(SDVariable in) {
+        SDVariable h = in;
+        for (int i = 0; i < weights.size(); i++) {
+            h = sd.nn().linear(h, weights.get(i), biases.get(i));
+            if (i + 1 < weights.size()) {
+                h = activation == VaeSetup.Activation.RELU ? sd.nn().relu(h, 0.0) : sd.math().tanh(h);
+            }
+        }
+        return h;
+    }
+
+    /** A per-example loss and its gradient with respect to the MLP's input, both as forward ops. */
+    record ValueAndInputGradient(SDVariable value, SDVariable inputGradient) {
+    }
+
+    /**
+     * Bernoulli cross-entropy of the output logits a = mlp(z) against targets x, per example,
+     * f(z) = Σ_pixels softplus(a) − x·a, and ∂f/∂z written out by hand as forward ops (no
+     * autodiff: SameDiff 1.0.0-M2.1 cannot differentiate a gradient, notes §4):
+     * δ_L = σ(a) − x;  δ ← (δ W_iᵀ) ⊙ act'(pre_{i−1}) down the layers;  ∂f/∂z = δ W_0ᵀ.
+     * Score-function estimators (REBAR, RELAX) need f at the sample and ∂f/∂z at relaxed inputs;
+     * the weights are the same variables {@link #apply} uses, so one decoder serves both.
+     *
+     * @param z {@code [B, in]}
+     * @param x {@code [B, out]} targets in [0, 1]
+     */
+    ValueAndInputGradient bceValueAndInputGradient(SDVariable z, SDVariable x) {
+        int layers = weights.size();
+        SDVariable[] outs = new SDVariable[layers];   // post-activation of each hidden layer
+        SDVariable h = z;
+        for (int i = 0; i < layers; i++) {
+            SDVariable pre = sd.nn().linear(h, weights.get(i), biases.get(i));
+            if (i + 1 < layers) {
+                h = activation == VaeSetup.Activation.RELU ? sd.nn().relu(pre, 0.0) : sd.math().tanh(pre);
+                outs[i] = h;
+            } else {
+                h = pre;
+            }
+        }
+        SDVariable a = h;
+        SDVariable value = sd.nn().softplus(a).sub(x.mul(a)).sum(1);
+        SDVariable delta = sd.nn().sigmoid(a).sub(x);
+        for (int i = layers - 1; i >= 0; i--) {
+            SDVariable back = delta.mmul(sd.transpose(weights.get(i)));
+            if (i == 0) {
+                delta = back;
+            } else {
+                SDVariable post = outs[i - 1];
+                SDVariable deriv = activation == VaeSetup.Activation.RELU
+                        ? sd.gt(post, 0.0).castTo(post.dataType())
+                        : post.mul(post).rsub(1.0);
+                delta = back.mul(deriv);
+            }
+        }
+        return new ValueAndInputGradient(value, delta);
+    }
+
+    /** All parameters, layer by layer (W then b). */
+    List<SDVariable> parameters() {
+        List<SDVariable> p = new ArrayList<>();
+        for (int i = 0; i < weights.size(); i++) {
+            p.add(weights.get(i));
+            p.add(biases.get(i));
+        }
+        return p;
+    }
+
+    List<SDVariable> weights() {
+        return weights;
+    }
+
+    List<SDVariable> biases() {
+        return biases;
+    }
+
+    VaeSetup.Activation activation() {
+        return activation;
+    }
+}

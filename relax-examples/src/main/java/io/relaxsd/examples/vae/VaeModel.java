@@ -1,0 +1,227 @@
+package io.relaxsd.examples.vae;
+
+import io.relaxsd.estimator.DistributionKind;
+import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.Estimators;
+import io.relaxsd.estimator.NodeDraw;
+import io.relaxsd.estimator.PathwiseEstimator;
+import io.relaxsd.samediff.Discrete;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.loss.LossReduce;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The discrete-latent VAE as ONE SameDiff graph (FLOAT):
+ *
+ * <pre>
+ *   θ = enc(x)                                   logits, [B, L·C] (grouped by variable) or [B, n]
+ *   z = estimator node(θ, noise)                 one-hot D (categorical) or b (Bernoulli) in the forward
+ *   a = dec(z)                                   pixel logits, [B, 784]
+ *   recon = Σ_pixels BCE(sigmoid(a), x)          Bernoulli cross-entropy against the pixel targets
+ *   KL    = Σ_variables Σ_k π_k log(π_k·C)       KL(q(z|x) ‖ uniform prior), analytic from θ
+ *           (Bernoulli: Σ p log 2p + (1−p) log 2(1−p))
+ *   loss  = (1/B) Σ_batch (recon + KL) = −ELBO
+ * </pre>
+ *
+ * The reported −ELBO uses the hard sample, as the ReinMax paper does: for estimators whose forward
+ * is the hard sample (ST, ReinMax, ...) it is the training objective itself; for relaxed-forward
+ * estimators (Gumbel-Softmax) a second, gradient-free branch decodes the hard sample drawn from the
+ * same noise.
+ */
+public final class VaeModel {
+    /** Placeholder: pixels in [0, 1] (grey levels or binarised), {@code [B, 784]}. */
+    public static final String INPUT = "x";
+    /** Placeholder: the scalar 1/B. */
+    public static final String INV_BATCH = "inv_batch";
+    /** The training loss (mean over the batch), the estimator's forward. */
+    public static final String LOSS = "loss";
+    /** Σ over the batch of −ELBO with the hard sample. */
+    public static final String NELBO_SUM = "nelbo_sum";
+    /** Σ over the batch of KL(q(z|x) ‖ uniform prior). */
+    public static final String KL_SUM = "kl_sum";
+    /** The encoder logits θ. */
+    public static final String LOGITS = "logits";
+    /** Decoder pixel probabilities for the hard sample. */
+    public static final String RECONSTRUCTION = "reconstruction";
+
+    private final VaeSetup setup;
+    private final EstimatorConfig estimator;
+    private final SameDiff sd;
+    private final Discrete discrete;
+    private final Mlp encoder;
+    private final Mlp decoder;
+    private final boolean relaxedForward;
+    private boolean gradientsPrepared;
+
+    private VaeModel(VaeSetup setup, EstimatorConfig estimator, long initSeed) {
+        this.setup = setup;
+        this.estimator = estimator;
+        // estimator == null: the benchmark's baseline, a plain softmax / sigmoid bottleneck (no sampling)
+        PathwiseEstimator pathwise = estimator == null ? null : Estimators.pathwise(estimator);
+        this.relaxedForward = pathwise != null && pathwise.relaxedForward();
+        this.sd = SameDiff.create();
+        this.discrete = Discrete.in(sd);
+        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(initSeed);
+        int[] h = setup.hidden();
+        int[] encWidths = new int[h.length + 2];
+        int[] decWidths = new int[h.length + 2];
+        encWidths[0] = VaeSetup.PIXELS;
+        decWidths[0] = setup.latentWidth();
+        for (int i = 0; i < h.length; i++) {
+            encWidths[i + 1] = h[i];
+            decWidths[i + 1] = h[h.length - 1 - i];
+        }
+        encWidths[h.length + 1] = setup.latentWidth();
+        decWidths[h.length + 1] = VaeSetup.PIXELS;
+        this.encoder = new Mlp(sd, "enc", encWidths, setup.activation(), rng);
+        this.decoder = new Mlp(sd, "dec", decWidths, setup.activation(), rng);
+
+        SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, VaeSetup.PIXELS);
+        SDVariable invBatch = sd.placeHolder(INV_BATCH, DataType.FLOAT);
+        SDVariable theta = sd.identity(LOGITS, encoder.apply(x));
+        SDVariable z = estimator == null ? softmaxBottleneck(theta)
+                : setup.binary()
+                ? discrete.bernoulli("z", theta, setup.variables(), estimator)
+                : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator);
+        SDVariable kl = sd.identity(KL_SUM, klSum(theta));
+        SDVariable trainLogits = decoder.apply(z);
+        SDVariable trainSum = reconSum(x, trainLogits).add(kl);
+        sd.math().mul(LOSS, trainSum, invBatch);
+        if (relaxedForward) {
+            SDVariable hard = hardSample(theta);
+            SDVariable hardLogits = decoder.apply(hard);
+            sd.nn().sigmoid(RECONSTRUCTION, hardLogits);
+            sd.identity(NELBO_SUM, reconSum(x, hardLogits).add(kl));
+        } else {
+            sd.identity(NELBO_SUM, trainSum);
+            // the decoder output of the training forward is the hard-sample reconstruction
+            sd.nn().sigmoid(RECONSTRUCTION, trainLogits);
+        }
+        sd.setLossVariables(LOSS);
+    }
+
+    /** Builds the graph; parameters are initialised from {@code initSeed}. */
+    public static VaeModel build(VaeSetup setup, EstimatorConfig estimator, long initSeed) {
+        return new VaeModel(setup, estimator, initSeed);
+    }
+
+    /**
+     * The same network with a deterministic bottleneck: softmax per variable (sigmoid for binary
+     * latents) instead of a sample. The reference step time of the benchmark's estimator overhead.
+     */
+    public static VaeModel softmaxBaseline(VaeSetup setup, long initSeed) {
+        return new VaeModel(setup, null, initSeed);
+    }
+
+    private SDVariable softmaxBottleneck(SDVariable theta) {
+        if (setup.binary()) {
+            return sd.nn().sigmoid(theta);
+        }
+        SDVariable rows = sd.nn().softmax(sd.reshape(theta, -1, setup.categories()), 1);
+        return sd.reshape(rows, -1, setup.latentWidth());
+    }
+
+    private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {
+        return sd.loss().sigmoidCrossEntropy(x, pixelLogits, null, LossReduce.SUM, 0.0);
+    }
+
+    private SDVariable klSum(SDVariable theta) {
+        SDVariable perExample = setup.binary()
+                ? discrete.klToUniformBernoulli(theta, setup.variables())
+                : discrete.klToUniformCategorical(theta, setup.variables(), setup.categories());
+        return perExample.sum();
+    }
+
+    /** D (or b) from the same uniforms as the estimator node, without gradient. */
+    private SDVariable hardSample(SDVariable theta) {
+        Discrete.NodeInfo node = discrete.nodes().get(0);
+        SDVariable u = sd.getVariable(node.uniformPlaceholder());
+        if (setup.binary()) {
+            return NodeDraw.sampled(DistributionKind.BERNOULLI, theta, setup.variables(), u, null).hard();
+        }
+        SDVariable rows = sd.reshape(theta, -1, setup.categories());
+        SDVariable hard = NodeDraw.sampled(DistributionKind.CATEGORICAL, rows, setup.categories(), u, null).hard();
+        return sd.reshape(hard, -1, setup.latentWidth());
+    }
+
+    /**
+     * Builds the gradient function once with {@code System.out} silenced (SameDiff prints one line
+     * per differentiated op there, outside any logger).
+     */
+    public void prepareGradients() {
+        if (gradientsPrepared) {
+            return;
+        }
+        gradientsPrepared = true;
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            sd.createGradFunction();
+        } finally {
+            System.setOut(out);
+        }
+    }
+
+    /** The placeholder feed for a batch of pixels {@code x} and freshly drawn noise. */
+    public Map<String, INDArray> feed(INDArray x, Random rng) {
+        long b = x.size(0);
+        Map<String, INDArray> feed = new LinkedHashMap<>(discrete.drawNoise(b, rng));
+        feed.put(INPUT, x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT));
+        feed.put(INV_BATCH, Nd4j.scalar(DataType.FLOAT, 1.0 / b));
+        return feed;
+    }
+
+    /** Trainable parameters in a fixed order (encoder, then decoder). */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        List<SDVariable> all = new ArrayList<>(encoder.parameters());
+        all.addAll(decoder.parameters());
+        for (SDVariable v : all) {
+            m.put(v.name(), v.getArr());
+        }
+        return m;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (INDArray a : parameters().values()) {
+            n += a.length();
+        }
+        return n;
+    }
+
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    public VaeSetup setup() {
+        return setup;
+    }
+
+    public EstimatorConfig estimator() {
+        return estimator;
+    }
+
+    /** True if the training forward is relaxed (the reported −ELBO then comes from the hard branch). */
+    public boolean relaxedForward() {
+        return relaxedForward;
+    }
+
+    Mlp decoder() {
+        return decoder;
+    }
+
+    Mlp encoder() {
+        return encoder;
+    }
+}

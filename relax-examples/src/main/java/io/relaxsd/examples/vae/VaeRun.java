@@ -1,0 +1,128 @@
+package io.relaxsd.examples.vae;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import io.relaxsd.examples.util.AtomicFiles;
+import io.relaxsd.examples.util.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One training run of the VAE with its files: in the run directory (if any) {@code config.json},
+ * {@code checkpoint.bin} (every epoch), {@code metrics.csv} and {@code metrics.json} (every epoch).
+ * All files are written atomically (temporary file, then rename), so a killed run leaves the last
+ * complete epoch behind, and {@link #resume} continues from it with the same numbers as an
+ * uninterrupted run.
+ */
+public final class VaeRun {
+    public static final String CONFIG = "config.json";
+    public static final String CHECKPOINT = "checkpoint.bin";
+    public static final String METRICS_CSV = "metrics.csv";
+    public static final String METRICS_JSON = "metrics.json";
+
+    /** Progress callbacks. */
+    public interface Events {
+        default void onStep(int epoch, int step, int stepsInEpoch, double runningTrainNelbo) {
+        }
+
+        default void onEpoch(EpochMetrics metrics) {
+        }
+    }
+
+    private final VaeRunConfig config;
+    private final VaeTrainer trainer;
+    private final Path dir;
+
+    private VaeRun(VaeRunConfig config, Path dir) {
+        this.config = config;
+        this.dir = dir;
+        VaeModel model = VaeModel.build(config.setup(), config.estimator(), config.seed());
+        this.trainer = new VaeTrainer(model, config.optimizer().create(config.learningRate()), config.seed(),
+                config.evalBatch());
+    }
+
+    /** A fresh run; {@code dir} may be null (no files). */
+    public static VaeRun start(VaeRunConfig config, Path dir) throws IOException {
+        VaeRun r = new VaeRun(config, dir);
+        if (dir != null) {
+            Files.createDirectories(dir);
+            writeAtomically(dir.resolve(CONFIG), Json.pretty(config.toMap()));
+        }
+        return r;
+    }
+
+    /** The run configuration saved in {@code dir}. */
+    public static VaeRunConfig savedConfig(Path dir) throws IOException {
+        Path f = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("no " + CONFIG + " in " + dir + ": not a vae run directory");
+        }
+        Map<String, Object> m = Json.mapper().readValue(f.toFile(),
+                new TypeReference<LinkedHashMap<String, Object>>() { });
+        return VaeRunConfig.fromMap(m);
+    }
+
+    /**
+     * Continues the run in {@code dir} from its last checkpoint (or from scratch if it was killed before
+     * its first epoch ended), training up to {@code config.epochs()}.
+     */
+    public static VaeRun resume(VaeRunConfig config, Path dir) throws IOException {
+        VaeRun r = new VaeRun(config, dir);
+        Path ckpt = dir.resolve(CHECKPOINT);
+        if (Files.isRegularFile(ckpt)) {
+            r.trainer.loadCheckpoint(ckpt, config.fingerprint());
+        }
+        writeAtomically(dir.resolve(CONFIG), Json.pretty(config.toMap()));
+        return r;
+    }
+
+    /** Trains the remaining epochs; writes checkpoint and metrics after each. */
+    public List<EpochMetrics> train(ImageBatches train, ImageBatches test, Events events) throws IOException {
+        while (trainer.epochsDone() < config.epochs()) {
+            EpochMetrics m = trainer.runEpoch(train, test, events::onStep);
+            if (dir != null) {
+                trainer.saveCheckpoint(dir.resolve(CHECKPOINT), config.fingerprint());
+                writeMetrics();
+            }
+            events.onEpoch(m);
+        }
+        return trainer.history();
+    }
+
+    private void writeMetrics() throws IOException {
+        StringBuilder csv = new StringBuilder("epoch,train_nelbo,test_nelbo,seconds,samples_per_sec,steps,gradient_variance\n");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (EpochMetrics m : trainer.history()) {
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.3f,%.1f,%d,%s%n", m.epoch(), m.trainNelbo(),
+                    m.testNelbo(), m.seconds(), m.samplesPerSec(), m.steps(),
+                    Double.isNaN(m.gradientVariance()) ? "" : String.format(Locale.ROOT, "%.6g", m.gradientVariance())));
+            rows.add(m.toMap());
+        }
+        writeAtomically(dir.resolve(METRICS_CSV), csv.toString());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("config", config.toMap());
+        doc.put("epochs", rows);
+        writeAtomically(dir.resolve(METRICS_JSON), Json.pretty(doc));
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        AtomicFiles.writeString(file, text);
+    }
+
+    public VaeRunConfig config() {
+        return config;
+    }
+
+    public VaeTrainer trainer() {
+        return trainer;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+}

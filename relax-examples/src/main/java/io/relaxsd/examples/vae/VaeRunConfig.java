@@ -1,0 +1,122 @@
+package io.relaxsd.examples.vae;
+
+import io.relaxsd.estimator.EstimatorConfig;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything that determines one VAE training run (immutable, validated). {@link #toMap()} is
+ * what {@code config.json} stores and {@link #fromMap} reads back for {@code --resume}; the
+ * {@link #fingerprint()} (everything but the epoch count) must match for a checkpoint to load.
+ */
+public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerKind optimizer, double learningRate,
+                           int batch, int epochs, long seed, int trainLimit, int testLimit, Binarization binarization,
+                           int evalBatch) {
+
+    /** How binary setups turn grey levels into 0/1 targets (categorical setups use grey levels). */
+    public enum Binarization {
+        /** pixel > 0.5 → 1, fixed. */
+        THRESHOLD,
+        /** pixel ~ Bernoulli(grey level), redrawn every epoch (seeded). */
+        DYNAMIC;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static Binarization parse(String s) {
+            for (Binarization b : values()) {
+                if (b.id().equals(s.trim().toLowerCase(Locale.ROOT))) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("binarize must be threshold or dynamic, got '" + s + "'");
+        }
+    }
+
+    public VaeRunConfig {
+        Objects.requireNonNull(setup, "setup");
+        Objects.requireNonNull(estimator, "estimator");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(binarization, "binarization");
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("lr must be finite and > 0, got " + learningRate);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        }
+        if (trainLimit < 0) {
+            throw new IllegalArgumentException("train-limit must be >= 0 (0 = all), got " + trainLimit);
+        }
+        if (testLimit < 0) {
+            throw new IllegalArgumentException("test-limit must be >= 0 (0 = all), got " + testLimit);
+        }
+        if (evalBatch < 1) {
+            throw new IllegalArgumentException("eval-batch must be >= 1, got " + evalBatch);
+        }
+    }
+
+    /** The same run with a different epoch count (resume may extend a run). */
+    public VaeRunConfig withEpochs(int newEpochs) {
+        return new VaeRunConfig(setup, estimator, optimizer, learningRate, batch, newEpochs, seed, trainLimit,
+                testLimit, binarization, evalBatch);
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("setup", setup.id());
+        if (!setup.binary()) {
+            m.put("latent", setup.categories() + "x" + setup.variables());
+        } else {
+            m.put("binarize", binarization.id());
+        }
+        m.put("estimator", estimator.toMap());
+        m.put("optimizer", optimizer.id());
+        m.put("lr", learningRate);
+        m.put("batch", batch);
+        m.put("epochs", epochs);
+        m.put("seed", seed);
+        m.put("train_limit", trainLimit);
+        m.put("test_limit", testLimit);
+        m.put("eval_batch", evalBatch);
+        return m;
+    }
+
+    /** Reads {@link #toMap()} back (as parsed from JSON: numbers may be any {@link Number}). */
+    @SuppressWarnings("unchecked")
+    public static VaeRunConfig fromMap(Map<String, Object> m) {
+        VaeSetup setup = VaeSetup.parse((String) m.get("setup"), (String) m.get("latent"));
+        Map<String, Object> e = (Map<String, Object>) m.get("estimator");
+        EstimatorConfig est = EstimatorConfig.builder((String) e.get("name"))
+                .temperature(num(e, "temperature").doubleValue())
+                .samples(num(e, "samples").intValue())
+                .eta(num(e, "eta").doubleValue())
+                .alpha(num(e, "alpha").doubleValue())
+                .build();
+        Binarization bin = m.containsKey("binarize") ? Binarization.parse((String) m.get("binarize")) : Binarization.DYNAMIC;
+        return new VaeRunConfig(setup, est, OptimizerKind.parse((String) m.get("optimizer")),
+                num(m, "lr").doubleValue(), num(m, "batch").intValue(), num(m, "epochs").intValue(),
+                num(m, "seed").longValue(), num(m, "train_limit").intValue(), num(m, "test_limit").intValue(), bin,
+                num(m, "eval_batch").intValue());
+    }
+
+    private static Number num(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (!(v instanceof Number n)) {
+            throw new IllegalArgumentException("config field '" + key + "' is missing or not a number: " + v);
+        }
+        return n;
+    }
+
+    /** Identity of the run for checkpoints: the config without the epoch count. */
+    public String fingerprint() {
+        Map<String, Object> m = toMap();
+        m.remove("epochs");
+        return m.toString();
+    }
+}

@@ -1,0 +1,251 @@
+package io.relaxsd.examples.vae;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import io.relaxsd.examples.util.AtomicFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/**
+ * The training loop of {@link VaeModel}: per step, fresh noise from a seeded ND4J {@link Random},
+ * ONE {@code calculateGradientsAndOutputs} call (gradients of all parameters and the −ELBO of the
+ * same sample), then a per-parameter updater applied in place.
+ *
+ * <p>Determinism: the noise of epoch e comes from its own generator seeded by (seed, e), and the
+ * test noise from another, so a run restored from the checkpoint of epoch e − 1 continues exactly as
+ * an uninterrupted run does (given {@link ImageBatches} that are a function of the epoch).
+ */
+public final class VaeTrainer {
+    /** Called after every training step. */
+    public interface Listener {
+        void onStep(int epoch, int step, int stepsInEpoch, double runningTrainNelbo);
+    }
+
+    private static final int CHECKPOINT_MAGIC = 0x52565145;   // "RVQE"
+    private static final int CHECKPOINT_VERSION = 1;
+
+    private final VaeModel model;
+    private final Map<String, INDArray> params;
+    private final List<String> paramNames;
+    private final ParameterUpdaters updaters;
+    private final long seed;
+    private final int evalBatch;
+    private final List<EpochMetrics> history = new ArrayList<>();
+    private int iteration;
+
+    /**
+     * @param evalBatch rows per {@code output} call when evaluating the test set
+     */
+    public VaeTrainer(VaeModel model, IUpdater updater, long seed, int evalBatch) {
+        if (evalBatch < 1) {
+            throw new IllegalArgumentException("evalBatch must be >= 1, got " + evalBatch);
+        }
+        this.model = model;
+        this.params = model.parameters();
+        this.paramNames = List.copyOf(params.keySet());
+        this.updaters = new ParameterUpdaters(params, updater);
+        this.seed = seed;
+        this.evalBatch = evalBatch;
+        model.prepareGradients();
+    }
+
+    /** One optimisation step on the pixel batch {@code x}; returns its −ELBO (hard sample, batch mean). */
+    public double step(INDArray x, Random rng) {
+        Map<String, INDArray> feed = model.feed(x, rng);
+        String out = model.relaxedForward() ? VaeModel.NELBO_SUM : VaeModel.LOSS;
+        OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, List.of(out), paramNames);
+        double value = r.getOutputs().get(out).getDouble(0);
+        if (model.relaxedForward()) {
+            value /= x.size(0);
+        }
+        if (!Double.isFinite(value)) {
+            throw new IllegalStateException("the -ELBO became " + value + " at step " + (iteration + 1)
+                    + "; try a lower learning rate");
+        }
+        updaters.apply(r.getGradients(), iteration, history.size());
+        iteration++;
+        return value;
+    }
+
+    /** Trains one epoch, evaluates, records and returns its metrics. */
+    public EpochMetrics runEpoch(ImageBatches train, ImageBatches test, Listener listener) {
+        int epoch = history.size() + 1;
+        Random rng = epochRandom(seed, epoch, 0);
+        int stepsInEpoch = train.batchCount();
+        long start = System.nanoTime();
+        double sum = 0;
+        long examples = 0;
+        int step = 0;
+        Iterator<INDArray> it = train.epoch(epoch);
+        while (it.hasNext()) {
+            INDArray x = it.next();
+            double v = step(x, rng);
+            long b = x.size(0);
+            sum += v * b;
+            examples += b;
+            step++;
+            if (listener != null) {
+                listener.onStep(epoch, step, Math.max(step, stepsInEpoch), sum / examples);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (examples == 0) {
+            throw new IllegalStateException("the training data yielded no batches");
+        }
+        double test1 = evaluate(test, epoch);
+        EpochMetrics m = new EpochMetrics(epoch, sum / examples, test1, seconds, examples / seconds, step, Double.NaN);
+        history.add(m);
+        return m;
+    }
+
+    /** Test −ELBO: one sample per image, averaged over the whole set; the noise is seeded by (seed, epoch). */
+    public double evaluate(ImageBatches test, int epoch) {
+        Random rng = epochRandom(seed, epoch, 1);
+        double total = 0;
+        long n = 0;
+        Iterator<INDArray> it = test.epoch(epoch);
+        while (it.hasNext()) {
+            INDArray batch = it.next();
+            for (long from = 0; from < batch.size(0); from += evalBatch) {
+                long to = Math.min(batch.size(0), from + evalBatch);
+                INDArray x = from == 0 && to == batch.size(0) ? batch
+                        : batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all());
+                Map<String, INDArray> out = model.sameDiff().output(model.feed(x, rng), VaeModel.NELBO_SUM);
+                total += out.get(VaeModel.NELBO_SUM).getDouble(0);
+                n += to - from;
+            }
+        }
+        if (n == 0) {
+            throw new IllegalStateException("the test data yielded no images");
+        }
+        return total / n;
+    }
+
+    /** Decoder probabilities of the hard sample for {@code x} (for reconstruction grids). */
+    public INDArray reconstruct(INDArray x, long noiseSeed) {
+        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(noiseSeed);
+        return model.sameDiff().output(model.feed(x, rng), VaeModel.RECONSTRUCTION).get(VaeModel.RECONSTRUCTION);
+    }
+
+    /** A generator for (seed, epoch, stream): stream 0 = training noise, 1 = test noise. */
+    static Random epochRandom(long seed, int epoch, int stream) {
+        long s = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 31L + stream).nextLong();
+        return Nd4j.getRandomFactory().getNewRandomInstance(s);
+    }
+
+    public List<EpochMetrics> history() {
+        return Collections.unmodifiableList(history);
+    }
+
+    public int epochsDone() {
+        return history.size();
+    }
+
+    public int iteration() {
+        return iteration;
+    }
+
+    public VaeModel model() {
+        return model;
+    }
+
+    /** Writes params, updater state, step counter and history to {@code out} (a checkpoint payload). */
+    public void writeCheckpoint(OutputStream out, String fingerprint) throws IOException {
+        DataOutputStream d = new DataOutputStream(new BufferedOutputStream(out));
+        d.writeInt(CHECKPOINT_MAGIC);
+        d.writeInt(CHECKPOINT_VERSION);
+        d.writeUTF(fingerprint);
+        d.writeInt(iteration);
+        d.writeInt(history.size());
+        for (EpochMetrics m : history) {
+            d.writeInt(m.epoch());
+            d.writeDouble(m.trainNelbo());
+            d.writeDouble(m.testNelbo());
+            d.writeDouble(m.seconds());
+            d.writeDouble(m.samplesPerSec());
+            d.writeLong(m.steps());
+            d.writeDouble(m.gradientVariance());
+        }
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        params.forEach((k, v) -> arrays.put("param:" + k, v));
+        updaters.states().forEach((k, v) -> arrays.put("updater:" + k, v));
+        d.writeInt(arrays.size());
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            d.writeUTF(e.getKey());
+            Nd4j.write(e.getValue(), d);
+        }
+        d.flush();
+    }
+
+    /** Restores a checkpoint written by {@link #writeCheckpoint}; the fingerprint must match. */
+    public void readCheckpoint(InputStream in, String fingerprint) throws IOException {
+        DataInputStream d = new DataInputStream(new BufferedInputStream(in));
+        if (d.readInt() != CHECKPOINT_MAGIC) {
+            throw new IOException("not a relax VAE checkpoint");
+        }
+        int version = d.readInt();
+        if (version != CHECKPOINT_VERSION) {
+            throw new IOException("unsupported checkpoint version " + version);
+        }
+        String saved = d.readUTF();
+        if (!saved.equals(fingerprint)) {
+            throw new IllegalArgumentException("the checkpoint was made with a different configuration:\n  saved:   "
+                    + saved + "\n  current: " + fingerprint);
+        }
+        int iter = d.readInt();
+        int epochs = d.readInt();
+        List<EpochMetrics> h = new ArrayList<>();
+        for (int i = 0; i < epochs; i++) {
+            h.add(new EpochMetrics(d.readInt(), d.readDouble(), d.readDouble(), d.readDouble(), d.readDouble(),
+                    d.readLong(), d.readDouble()));
+        }
+        int count = d.readInt();
+        Map<String, INDArray> states = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            String key = d.readUTF();
+            INDArray a = Nd4j.read(d);
+            if (key.startsWith("param:")) {
+                INDArray p = params.get(key.substring(6));
+                if (p == null || p.length() != a.length()) {
+                    throw new IOException("checkpoint parameter " + key + " does not fit the model");
+                }
+                p.assign(a.reshape(p.shape()));
+            } else if (key.startsWith("updater:")) {
+                states.put(key.substring(8), a);
+            }
+        }
+        updaters.restore(states);
+        iteration = iter;
+        history.clear();
+        history.addAll(h);
+    }
+
+    /** Saves a checkpoint file atomically (temporary file, then rename). */
+    public void saveCheckpoint(Path file, String fingerprint) throws IOException {
+        AtomicFiles.write(file, out -> writeCheckpoint(out, fingerprint));
+    }
+
+    public void loadCheckpoint(Path file, String fingerprint) throws IOException {
+        try (InputStream i = Files.newInputStream(file)) {
+            readCheckpoint(i, fingerprint);
+        }
+    }
+}

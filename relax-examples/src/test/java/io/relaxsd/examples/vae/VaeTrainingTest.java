@@ -1,0 +1,89 @@
+package io.relaxsd.examples.vae;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.relaxsd.estimator.EstimatorConfig;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class VaeTrainingTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"reinmax", "st"})
+    void nelboFallsWellBelowItsInitialValue(String estimator) {
+        SyntheticDigits train = new SyntheticDigits(2000, 50, 1);
+        SyntheticDigits test = new SyntheticDigits(500, 500, 2);
+        VaeModel model = VaeModel.build(VaeSetup.categorical(8, 4),
+                EstimatorConfig.builder(estimator).temperature(1.0).build(), 11);
+        VaeTrainer trainer = new VaeTrainer(model, OptimizerKind.ADAM.create(1e-3), 5, 500);
+        double initial = trainer.evaluate(test, 0);
+        EpochMetrics last = null;
+        for (int e = 0; e < 8; e++) {      // 8 × 40 = 320 steps
+            last = trainer.runEpoch(train, test, null);
+        }
+        System.out.printf("[vae-test synthetic] %s: test -ELBO %.2f -> %.2f (train %.2f, %d steps)%n", estimator,
+                initial, last.testNelbo(), last.trainNelbo(), trainer.iteration());
+        assertTrue(initial > 400, "initial -ELBO " + initial);
+        assertTrue(last.testNelbo() < 0.5 * initial, "test -ELBO " + last.testNelbo() + " vs initial " + initial);
+    }
+
+    @Test
+    void binaryLinearNelboFalls() {
+        VaeData.Split data = SyntheticDigits.split(1000, 300);
+        VaeRunConfig cfg = new VaeRunConfig(VaeSetup.binaryLinear(), EstimatorConfig.of("st"), OptimizerKind.ADAM, 1e-3,
+                50, 5, 2, 0, 0, VaeRunConfig.Binarization.DYNAMIC, 300);
+        VaeTrainer trainer = new VaeTrainer(VaeModel.build(cfg.setup(), cfg.estimator(), 2),
+                cfg.optimizer().create(cfg.learningRate()), 2, 300);
+        double initial = trainer.evaluate(data.test(cfg), 0);
+        EpochMetrics last = null;
+        for (int e = 0; e < cfg.epochs(); e++) {
+            last = trainer.runEpoch(data.train(cfg), data.test(cfg), null);
+        }
+        System.out.printf("[vae-test synthetic] binary-linear st: test -ELBO %.2f -> %.2f%n", initial, last.testNelbo());
+        assertTrue(last.testNelbo() < 0.6 * initial, "test -ELBO " + last.testNelbo() + " vs initial " + initial);
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun() throws Exception {
+        SyntheticDigits train = new SyntheticDigits(300, 50, 3);
+        SyntheticDigits test = new SyntheticDigits(100, 100, 4);
+        EstimatorConfig cfg = EstimatorConfig.builder("reinmax").temperature(1.5).build();
+        VaeSetup setup = VaeSetup.categorical(4, 3);
+
+        VaeTrainer full = new VaeTrainer(VaeModel.build(setup, cfg, 21), OptimizerKind.RADAM.create(1e-3), 9, 64);
+        for (int e = 0; e < 3; e++) {
+            full.runEpoch(train, test, null);
+        }
+
+        VaeTrainer first = new VaeTrainer(VaeModel.build(setup, cfg, 21), OptimizerKind.RADAM.create(1e-3), 9, 64);
+        first.runEpoch(train, test, null);
+        ByteArrayOutputStream saved = new ByteArrayOutputStream();
+        first.writeCheckpoint(saved, "fp");
+        // a fresh process: different initial weights, all of it replaced by the checkpoint
+        VaeTrainer resumed = new VaeTrainer(VaeModel.build(setup, cfg, 99), OptimizerKind.RADAM.create(1e-3), 9, 64);
+        resumed.readCheckpoint(new ByteArrayInputStream(saved.toByteArray()), "fp");
+        assertEquals(1, resumed.epochsDone());
+        for (int e = 1; e < 3; e++) {
+            resumed.runEpoch(train, test, null);
+        }
+        List<EpochMetrics> a = full.history();
+        List<EpochMetrics> b = resumed.history();
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).trainNelbo(), b.get(i).trainNelbo(), 0.0, "train, epoch " + (i + 1));
+            assertEquals(a.get(i).testNelbo(), b.get(i).testNelbo(), 0.0, "test, epoch " + (i + 1));
+        }
+        for (String name : full.model().parameters().keySet()) {
+            INDArray pa = full.model().parameters().get(name);
+            INDArray pb = resumed.model().parameters().get(name);
+            assertEquals(pa, pb, name);
+        }
+        assertEquals(full.iteration(), resumed.iteration());
+    }
+}
