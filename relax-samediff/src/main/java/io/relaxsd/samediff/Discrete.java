@@ -229,17 +229,12 @@ public final class Discrete {
         SDVariable gSg = new StopGradient(sd, g).outputVariable();
         SDVariable lossAtSample = sd.identity(name + "-loss", est.lossAtSample());
         SDVariable modelLoss = sd.identity(name + "-model-loss",
-                sumColumns(gSg.mul(theta), (long) variables * width).add(lossAtSample).mean());
-        SDVariable varianceLoss = sd.identity(name + "-variance-loss", sumColumns(g.mul(g), (long) variables * width)
+                RowSum.of(gSg.mul(theta), (long) variables * width).add(lossAtSample).mean());
+        SDVariable varianceLoss = sd.identity(name + "-variance-loss", RowSum.of(g.mul(g), (long) variables * width)
                 .mean());
         SDVariable sample = sd.reshape(est.sample(), sd.shape(logits));
         return new ScoreFunctionNode(sample, g, lossAtSample, modelLoss, varianceLoss, est.controlParameters(),
                 est.stateUpdates(), est.lossEvaluations());
-    }
-
-    /** Σ over dimension 1 of {@code [batch, width]}; SameDiff M2.1 throws an NPE reducing a size-1 dimension. */
-    private SDVariable sumColumns(SDVariable x, long width) {
-        return width == 1 ? sd.reshape(x, -1) : x.sum(1);
     }
 
     /** The nodes built so far. */
