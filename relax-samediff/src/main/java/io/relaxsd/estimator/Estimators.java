@@ -30,6 +30,11 @@ public final class Estimators {
                 ReinMaxAlpha::new);
         register("reinmax-rao", "ReinMax with a Rao-Blackwellised first-order term (Wang & Bui)", ReinMaxRao::new);
         register("reinmax-cv", "ReinMax with a zero-mean Gumbel control variate (Wang & Bui)", ReinMaxCv::new);
+        register("reinforce", "REINFORCE score function, baselines none/running-mean/leave-one-out (Williams 1992)",
+                Reinforce::new);
+        register("rebar", "REBAR, relaxed control variate with learned eta and temperature (Tucker et al. 2017)",
+                Rebar::new);
+        register("relax", "RELAX, learned surrogate control variate (Grathwohl et al. 2018)", Relax::new);
     }
 
     private Estimators() {
@@ -56,6 +61,20 @@ public final class Estimators {
     /** Builds the estimator a config names. */
     public static Estimator create(EstimatorConfig config) {
         return REGISTRY.get(config.name()).factory().apply(config);
+    }
+
+    /** Builds a score-function estimator, or explains that the named one is pathwise. */
+    public static ScoreFunctionEstimator scoreFunction(EstimatorConfig config) {
+        Estimator e = create(config);
+        if (e instanceof ScoreFunctionEstimator s) {
+            return s;
+        }
+        throw new IllegalArgumentException("estimator '" + config.name() + "' is pathwise: it needs no loss function");
+    }
+
+    /** True if the named estimator needs the downstream loss itself (REINFORCE, REBAR, RELAX). */
+    public static boolean isScoreFunction(String name) {
+        return create(EstimatorConfig.of(name)) instanceof ScoreFunctionEstimator;
     }
 
     /** Builds a pathwise estimator, or explains that the named one needs the loss itself. */

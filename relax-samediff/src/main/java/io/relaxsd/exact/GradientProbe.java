@@ -91,6 +91,9 @@ public final class GradientProbe {
             throw new IllegalArgumentException("estimator '" + config.name() + "' is not defined for " + kind.id()
                     + " variables");
         }
+        if (Estimators.isScoreFunction(config.name())) {
+            return run(config.name(), ScoreFunctionProbe.of(config, logits, 0, seed), kind, logits, f, samples, seed);
+        }
         Result r = run(config.name(), pathwise(config), kind, logits, f, samples, seed);
         if (!e.deterministicGivenSample()) {
             return r;

@@ -20,6 +20,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /** What {@code ./relax bench} runs; the command class only parses options. */
 public final class Benchmarks {
@@ -90,7 +91,8 @@ public final class Benchmarks {
     /** The JMH microbenchmarks of the estimator nodes, one fork, for these estimators. */
     public void runJmh(List<String> names) {
         Options opts = new OptionsBuilder().include(EstimatorOpBenchmark.class.getSimpleName())
-                .param("estimator", names.toArray(new String[0])).build();
+                .param("estimator", names.toArray(new String[0]))
+                .verbosity(json ? VerboseMode.SILENT : VerboseMode.NORMAL).build();
         try {
             for (RunResult r : new Runner(opts).run()) {
                 if (json) {

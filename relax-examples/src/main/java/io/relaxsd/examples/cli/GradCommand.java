@@ -2,7 +2,9 @@ package io.relaxsd.examples.cli;
 
 import io.relaxsd.estimator.DistributionKind;
 import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.Estimators;
 import io.relaxsd.exact.GradientProbe;
+import io.relaxsd.exact.ScoreFunctionProbe;
 import io.relaxsd.exact.QuadraticLoss;
 import io.relaxsd.examples.util.Json;
 import java.util.LinkedHashMap;
@@ -49,6 +51,21 @@ final class GradCommand implements Callable<Integer> {
     @Option(names = "--alpha", description = "alpha of reinmax-alpha (default: ${DEFAULT-VALUE})")
     double alpha = EstimatorConfig.DEFAULT_ALPHA;
 
+    @Option(names = "--adapt-steps", description = "REBAR/RELAX/REINFORCE: first train the control variate at the "
+            + "fixed logits on the variance loss for N steps of 64 rows (default: ${DEFAULT-VALUE})")
+    int adaptSteps = 0;
+
+    @Option(names = "--baseline", description = "REINFORCE baseline: none, running-mean, leave-one-out (default: "
+            + "${DEFAULT-VALUE})")
+    String baseline = "none";
+
+    @Option(names = "--score-samples", description = "S for the leave-one-out baseline (default: ${DEFAULT-VALUE})")
+    int scoreSamples = 2;
+
+    @Option(names = "--surrogate", description = "RELAX surrogate: relaxed-loss-plus-mlp, mlp, mlp-of-relaxed "
+            + "(default: ${DEFAULT-VALUE})")
+    String surrogate = "relaxed-loss-plus-mlp";
+
     @Option(names = "--samples", description = "Number N of single-sample estimates (default: ${DEFAULT-VALUE})")
     long samples = 100_000;
 
@@ -67,9 +84,25 @@ final class GradCommand implements Callable<Integer> {
         double[] theta = numbers("--logits", logits);
         double[] t = numbers("--target", target);
         QuadraticLoss f = mixing == null ? identity(theta.length, t) : QuadraticLoss.of(matrix(mixing), t, theta.length);
-        EstimatorConfig cfg = EstimatorConfig.builder(estimator).temperature(temperature).samples(k).eta(eta)
-                .alpha(alpha).build();
-        GradientProbe.Result r = GradientProbe.run(cfg, kind, theta, f, samples, seed);
+        EstimatorConfig.Builder builder = EstimatorConfig.builder(estimator).temperature(temperature).samples(k)
+                .eta(eta).alpha(alpha);
+        GradientProbe.Result r;
+        if (Estimators.isScoreFunction(estimator)) {
+            EstimatorConfig.Baseline b = EstimatorConfig.Baseline.parse(baseline);
+            EstimatorConfig cfg = builder.baseline(b)
+                    .scoreSamples(b == EstimatorConfig.Baseline.LEAVE_ONE_OUT ? scoreSamples : 1)
+                    .surrogate(EstimatorConfig.SurrogateKind.parse(surrogate)).build();
+            if (!Estimators.create(cfg).kinds().contains(kind)) {
+                throw new IllegalArgumentException("estimator '" + estimator + "' is not defined for " + kind.id());
+            }
+            r = GradientProbe.run(estimator, ScoreFunctionProbe.of(cfg, theta, adaptSteps, seed), kind, theta, f,
+                    samples, seed);
+        } else {
+            if (adaptSteps != 0) {
+                throw new IllegalArgumentException("--adapt-steps applies to reinforce, rebar and relax only");
+            }
+            r = GradientProbe.run(builder.build(), kind, theta, f, samples, seed);
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("estimator", estimator);
         m.put("dist", kind.id());
