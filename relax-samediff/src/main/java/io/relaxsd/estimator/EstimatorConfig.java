@@ -1,6 +1,8 @@
 package io.relaxsd.estimator;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -26,12 +28,91 @@ public final class EstimatorConfig {
     public static final double DEFAULT_ETA = 0.5;
     /** Default α of generalised ReinMax (α = 1 is ReinMax). */
     public static final double DEFAULT_ALPHA = 1.0;
+    /** Default decay of the running-mean baseline (REINFORCE). */
+    public static final double DEFAULT_BASELINE_DECAY = 0.9;
+    /** Default hidden widths of the surrogate MLP r_ρ (RELAX). */
+    private static final int[] DEFAULT_SURROGATE_WIDTHS = {10};
+    /** Default ratio of the control-variate parameters' (φ) learning rate to the model's. */
+    public static final double DEFAULT_PHI_LR_MULTIPLIER = 10.0;
+
+    /** Baseline of REINFORCE. */
+    public enum Baseline {
+        /** ĝ = f(D)·∇θ log p(D). */
+        NONE,
+        /** b = exponential running mean of past batch-mean losses (decay {@link #baselineDecay()}). */
+        RUNNING_MEAN,
+        /** S ≥ 2 samples per example; sample s uses the mean loss of the other S − 1 as its baseline. */
+        LEAVE_ONE_OUT;
+
+        /** Command-line id: none, running-mean, leave-one-out. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        public static Baseline parse(String s) {
+            for (Baseline b : values()) {
+                if (b.id().equals(s) || b.name().equalsIgnoreCase(s)) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("baseline: unknown value '" + s + "'; known: none, running-mean, "
+                    + "leave-one-out");
+        }
+    }
+
+    /** What RELAX's surrogate c_φ is made of. */
+    public enum SurrogateKind {
+        /** c_φ(z) = η·f(σ_λ(z)) + r_ρ(z), φ = (η, log λ, ρ): the official VAE code's choice. */
+        RELAXED_LOSS_PLUS_MLP,
+        /** c_φ(z) = r_ρ(z), φ = ρ: needs no evaluation of f at relaxed inputs. */
+        MLP;
+
+        /** Command-line id: relaxed-loss-plus-mlp, mlp. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        public static SurrogateKind parse(String s) {
+            for (SurrogateKind k : values()) {
+                if (k.id().equals(s) || k.name().equalsIgnoreCase(s)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("surrogate: unknown value '" + s + "'; known: relaxed-loss-plus-mlp, mlp");
+        }
+    }
+
+    /** Hidden-layer activation of the surrogate MLP. */
+    public enum Activation {
+        TANH, RELU;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static Activation parse(String s) {
+            for (Activation a : values()) {
+                if (a.id().equalsIgnoreCase(s)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException("surrogateActivation: unknown value '" + s + "'; known: tanh, relu");
+        }
+    }
 
     private final String name;
     private final double temperature;
     private final int samples;
     private final double eta;
     private final double alpha;
+    private final Baseline baseline;
+    private final int scoreSamples;
+    private final double baselineDecay;
+    private final SurrogateKind surrogate;
+    private final int[] surrogateWidths;
+    private final Activation surrogateActivation;
+    private final double phiLrMultiplier;
+    private final int pretrainSteps;
 
     private EstimatorConfig(Builder b) {
         this.name = b.name;
@@ -39,6 +120,14 @@ public final class EstimatorConfig {
         this.samples = b.samples;
         this.eta = b.eta;
         this.alpha = b.alpha;
+        this.baseline = b.baseline;
+        this.scoreSamples = b.scoreSamples;
+        this.baselineDecay = b.baselineDecay;
+        this.surrogate = b.surrogate;
+        this.surrogateWidths = b.surrogateWidths.clone();
+        this.surrogateActivation = b.surrogateActivation;
+        this.phiLrMultiplier = b.phiLrMultiplier;
+        this.pretrainSteps = b.pretrainSteps;
     }
 
     /** A config with every hyper-parameter at its default. */
@@ -52,7 +141,10 @@ public final class EstimatorConfig {
 
     /** A builder initialised from this config, for changing a field. */
     public Builder toBuilder() {
-        return new Builder(name).temperature(temperature).samples(samples).eta(eta).alpha(alpha);
+        return new Builder(name).temperature(temperature).samples(samples).eta(eta).alpha(alpha).baseline(baseline)
+                .scoreSamples(scoreSamples).baselineDecay(baselineDecay).surrogate(surrogate)
+                .surrogateWidths(surrogateWidths).surrogateActivation(surrogateActivation)
+                .phiLrMultiplier(phiLrMultiplier).pretrainSteps(pretrainSteps);
     }
 
     /** Registry name, e.g. {@code reinmax}. */
@@ -60,7 +152,10 @@ public final class EstimatorConfig {
         return name;
     }
 
-    /** Temperature τ > 0 of the relaxation / of softmax(θ/τ) in the backward pass. */
+    /**
+     * Temperature τ > 0 of the relaxation / of softmax(θ/τ) in the backward pass. REBAR and RELAX
+     * use it as the initial value of their learned temperature λ.
+     */
     public double temperature() {
         return temperature;
     }
@@ -70,7 +165,7 @@ public final class EstimatorConfig {
         return samples;
     }
 
-    /** Control-variate weight η (finite). */
+    /** Control-variate weight η (finite); the initial η of REBAR and RELAX (learned from there). */
     public double eta() {
         return eta;
     }
@@ -78,6 +173,49 @@ public final class EstimatorConfig {
     /** α > 0 of generalised ReinMax. */
     public double alpha() {
         return alpha;
+    }
+
+    /** REINFORCE's baseline (default none). */
+    public Baseline baseline() {
+        return baseline;
+    }
+
+    /**
+     * Number S of independent samples per example for the leave-one-out baseline (≥ 2 there;
+     * 1 otherwise). Each costs one evaluation of f.
+     */
+    public int scoreSamples() {
+        return scoreSamples;
+    }
+
+    /** Decay d ∈ [0, 1) of the running-mean baseline: b ← d·b + (1 − d)·mean f. */
+    public double baselineDecay() {
+        return baselineDecay;
+    }
+
+    /** RELAX's surrogate composition (default η·f(σ_λ(z)) + r_ρ(z)). */
+    public SurrogateKind surrogate() {
+        return surrogate;
+    }
+
+    /** Hidden widths of the surrogate MLP r_ρ (default {10}); a copy. */
+    public int[] surrogateWidths() {
+        return surrogateWidths.clone();
+    }
+
+    /** Hidden activation of r_ρ (default tanh). */
+    public Activation surrogateActivation() {
+        return surrogateActivation;
+    }
+
+    /** φ's learning rate as a multiple of the model's (default 10, as the official RELAX code). */
+    public double phiLrMultiplier() {
+        return phiLrMultiplier;
+    }
+
+    /** Steps of φ training on the variance loss alone before the model moves (default 0). */
+    public int pretrainSteps() {
+        return pretrainSteps;
     }
 
     /** The fields as an ordered map, for JSON output and provenance. */
@@ -88,6 +226,14 @@ public final class EstimatorConfig {
         m.put("samples", samples);
         m.put("eta", eta);
         m.put("alpha", alpha);
+        m.put("baseline", baseline.id());
+        m.put("scoreSamples", scoreSamples);
+        m.put("baselineDecay", baselineDecay);
+        m.put("surrogate", surrogate.id());
+        m.put("surrogateWidths", Arrays.stream(surrogateWidths).boxed().toList());
+        m.put("surrogateActivation", surrogateActivation.id());
+        m.put("phiLrMultiplier", phiLrMultiplier);
+        m.put("pretrainSteps", pretrainSteps);
         return m;
     }
 
@@ -100,12 +246,17 @@ public final class EstimatorConfig {
             return false;
         }
         return name.equals(c.name) && Double.compare(temperature, c.temperature) == 0 && samples == c.samples
-                && Double.compare(eta, c.eta) == 0 && Double.compare(alpha, c.alpha) == 0;
+                && Double.compare(eta, c.eta) == 0 && Double.compare(alpha, c.alpha) == 0 && baseline == c.baseline
+                && scoreSamples == c.scoreSamples && Double.compare(baselineDecay, c.baselineDecay) == 0
+                && surrogate == c.surrogate && Arrays.equals(surrogateWidths, c.surrogateWidths)
+                && surrogateActivation == c.surrogateActivation
+                && Double.compare(phiLrMultiplier, c.phiLrMultiplier) == 0 && pretrainSteps == c.pretrainSteps;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, temperature, samples, eta, alpha);
+        return Objects.hash(name, temperature, samples, eta, alpha, baseline, scoreSamples, baselineDecay, surrogate,
+                Arrays.hashCode(surrogateWidths), surrogateActivation, phiLrMultiplier, pretrainSteps);
     }
 
     @Override
@@ -120,6 +271,14 @@ public final class EstimatorConfig {
         private int samples = DEFAULT_SAMPLES;
         private double eta = DEFAULT_ETA;
         private double alpha = DEFAULT_ALPHA;
+        private Baseline baseline = Baseline.NONE;
+        private int scoreSamples = 1;
+        private double baselineDecay = DEFAULT_BASELINE_DECAY;
+        private SurrogateKind surrogate = SurrogateKind.RELAXED_LOSS_PLUS_MLP;
+        private int[] surrogateWidths = DEFAULT_SURROGATE_WIDTHS.clone();
+        private Activation surrogateActivation = Activation.TANH;
+        private double phiLrMultiplier = DEFAULT_PHI_LR_MULTIPLIER;
+        private int pretrainSteps = 0;
 
         private Builder(String name) {
             this.name = name;
@@ -145,6 +304,46 @@ public final class EstimatorConfig {
             return this;
         }
 
+        public Builder baseline(Baseline baseline) {
+            this.baseline = baseline;
+            return this;
+        }
+
+        public Builder scoreSamples(int s) {
+            this.scoreSamples = s;
+            return this;
+        }
+
+        public Builder baselineDecay(double d) {
+            this.baselineDecay = d;
+            return this;
+        }
+
+        public Builder surrogate(SurrogateKind kind) {
+            this.surrogate = kind;
+            return this;
+        }
+
+        public Builder surrogateWidths(int... widths) {
+            this.surrogateWidths = widths == null ? null : widths.clone();
+            return this;
+        }
+
+        public Builder surrogateActivation(Activation a) {
+            this.surrogateActivation = a;
+            return this;
+        }
+
+        public Builder phiLrMultiplier(double m) {
+            this.phiLrMultiplier = m;
+            return this;
+        }
+
+        public Builder pretrainSteps(int steps) {
+            this.pretrainSteps = steps;
+            return this;
+        }
+
         public EstimatorConfig build() {
             if (name == null || !Estimators.names().contains(name)) {
                 throw new IllegalArgumentException("estimator: unknown name '" + name + "'; known: "
@@ -161,6 +360,41 @@ public final class EstimatorConfig {
             }
             if (!(alpha > 0) || Double.isInfinite(alpha)) {
                 throw new IllegalArgumentException("alpha must be finite and > 0, got " + alpha);
+            }
+            if (baseline == null) {
+                throw new IllegalArgumentException("baseline must not be null");
+            }
+            if (scoreSamples < 1) {
+                throw new IllegalArgumentException("scoreSamples (S) must be >= 1, got " + scoreSamples);
+            }
+            if (baseline == Baseline.LEAVE_ONE_OUT && scoreSamples < 2) {
+                throw new IllegalArgumentException("scoreSamples (S) must be >= 2 for the leave-one-out baseline, got "
+                        + scoreSamples);
+            }
+            if (!(baselineDecay >= 0 && baselineDecay < 1)) {
+                throw new IllegalArgumentException("baselineDecay must be in [0, 1), got " + baselineDecay);
+            }
+            if (surrogate == null) {
+                throw new IllegalArgumentException("surrogate must not be null");
+            }
+            if (surrogateWidths == null || surrogateWidths.length == 0) {
+                throw new IllegalArgumentException("surrogateWidths must name at least one hidden width, got "
+                        + Arrays.toString(surrogateWidths));
+            }
+            for (int w : surrogateWidths) {
+                if (w < 1) {
+                    throw new IllegalArgumentException("surrogateWidths must all be >= 1, got "
+                            + Arrays.toString(surrogateWidths));
+                }
+            }
+            if (surrogateActivation == null) {
+                throw new IllegalArgumentException("surrogateActivation must not be null");
+            }
+            if (!(phiLrMultiplier > 0) || Double.isInfinite(phiLrMultiplier)) {
+                throw new IllegalArgumentException("phiLrMultiplier must be finite and > 0, got " + phiLrMultiplier);
+            }
+            if (pretrainSteps < 0) {
+                throw new IllegalArgumentException("pretrainSteps must be >= 0, got " + pretrainSteps);
             }
             return new EstimatorConfig(this);
         }

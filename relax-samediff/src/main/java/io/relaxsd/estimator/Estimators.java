@@ -20,6 +20,11 @@ public final class Estimators {
     static {
         register("st", "straight-through with temperature (Bengio et al. 2013)", StraightThrough::new);
         register("reinmax", "ReinMax, second-order straight-through (Liu et al. 2023)", ReinMax::new);
+        register("reinforce", "REINFORCE score function, baselines none/running-mean/leave-one-out (Williams 1992)",
+                Reinforce::new);
+        register("rebar", "REBAR, relaxed control variate with learned eta and temperature (Tucker et al. 2017)",
+                Rebar::new);
+        register("relax", "RELAX, learned surrogate control variate (Grathwohl et al. 2018)", Relax::new);
     }
 
     private Estimators() {
@@ -46,6 +51,20 @@ public final class Estimators {
     /** Builds the estimator a config names. */
     public static Estimator create(EstimatorConfig config) {
         return REGISTRY.get(config.name()).factory().apply(config);
+    }
+
+    /** Builds a score-function estimator, or explains that the named one is pathwise. */
+    public static ScoreFunctionEstimator scoreFunction(EstimatorConfig config) {
+        Estimator e = create(config);
+        if (e instanceof ScoreFunctionEstimator s) {
+            return s;
+        }
+        throw new IllegalArgumentException("estimator '" + config.name() + "' is pathwise: it needs no loss function");
+    }
+
+    /** True if the named estimator needs the downstream loss itself (REINFORCE, REBAR, RELAX). */
+    public static boolean isScoreFunction(String name) {
+        return create(EstimatorConfig.of(name)) instanceof ScoreFunctionEstimator;
     }
 
     /** Builds a pathwise estimator, or explains that the named one needs the loss itself. */

@@ -5,6 +5,10 @@ import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
 import io.relaxsd.estimator.NodeDraw;
 import io.relaxsd.estimator.PathwiseEstimator;
+import io.relaxsd.estimator.SampleLoss;
+import io.relaxsd.estimator.ScoreEstimate;
+import io.relaxsd.estimator.ScoreFunctionEstimator;
+import io.relaxsd.estimator.ScoreNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -45,6 +50,7 @@ public final class Discrete {
 
     private final SameDiff sd;
     private final List<NodeInfo> nodes = new ArrayList<>();
+    private Random parameterRng = Nd4j.getRandomFactory().getNewRandomInstance(0);
 
     private Discrete(SameDiff sd) {
         this.sd = sd;
@@ -141,6 +147,93 @@ public final class Discrete {
         SDVariable negEntropy = p.mul(sd.nn().softplus(logits.neg()))
                 .add(p.rsub(1.0).mul(sd.nn().softplus(logits))).neg();
         return negEntropy.add(Math.log(2.0)).sum(1);
+    }
+
+    /**
+     * Seeds the generator that initialises learned control-variate parameters (RELAX's r_ρ) of the
+     * nodes built after this call; default seed 0.
+     */
+    public Discrete parameterSeed(long seed) {
+        this.parameterRng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+        return this;
+    }
+
+    /**
+     * A categorical node with a score-function estimator (REINFORCE, REBAR, RELAX), which needs the
+     * downstream loss itself.
+     *
+     * @param logits     {@code [batch, L·K]} grouped (or {@code [batch, K]} for L = 1)
+     * @param loss       f of the sample on the layout {@code [batch, L·K]}, per example
+     * @return the sample, the estimate, the model and variance losses and φ
+     */
+    public ScoreFunctionNode categorical(String name, SDVariable logits, int variables, int categories,
+                                         EstimatorConfig config, SampleLoss loss) {
+        return categorical(name, logits, variables, categories, Estimators.scoreFunction(config), loss);
+    }
+
+    /** As {@link #categorical(String, SDVariable, int, int, EstimatorConfig, SampleLoss)} with a built estimator. */
+    public ScoreFunctionNode categorical(String name, SDVariable logits, int variables, int categories,
+                                         ScoreFunctionEstimator estimator, SampleLoss loss) {
+        if (variables < 1) {
+            throw new IllegalArgumentException("variables must be >= 1, got " + variables);
+        }
+        if (categories < 2) {
+            throw new IllegalArgumentException("categories must be >= 2, got " + categories);
+        }
+        return buildScore(name, DistributionKind.CATEGORICAL, logits, variables, categories, estimator, loss);
+    }
+
+    /** A node of n Bernoullis with a score-function estimator; {@code logits} {@code [batch, n]}. */
+    public ScoreFunctionNode bernoulli(String name, SDVariable logits, int n, EstimatorConfig config, SampleLoss loss) {
+        return bernoulli(name, logits, n, Estimators.scoreFunction(config), loss);
+    }
+
+    /** As {@link #bernoulli(String, SDVariable, int, EstimatorConfig, SampleLoss)} with a built estimator. */
+    public ScoreFunctionNode bernoulli(String name, SDVariable logits, int n, ScoreFunctionEstimator estimator,
+                                       SampleLoss loss) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be >= 1, got " + n);
+        }
+        return buildScore(name, DistributionKind.BERNOULLI, logits, 1, n, estimator, loss);
+    }
+
+    private ScoreFunctionNode buildScore(String name, DistributionKind kind, SDVariable logits, int variables,
+                                         int width, ScoreFunctionEstimator estimator, SampleLoss loss) {
+        if (loss == null) {
+            throw new IllegalArgumentException("loss must not be null for score-function estimator '"
+                    + estimator.name() + "'");
+        }
+        if (!estimator.kinds().contains(kind)) {
+            throw new IllegalArgumentException("estimator '" + estimator.name() + "' is not defined for " + kind.id()
+                    + " variables");
+        }
+        for (NodeInfo n : nodes) {
+            if (n.name().equals(name)) {
+                throw new IllegalArgumentException("a discrete node named '" + name + "' already exists");
+            }
+        }
+        DataType dt = logits.dataType();
+        SDVariable theta = kind == DistributionKind.CATEGORICAL ? sd.reshape(logits, -1, (long) variables * width)
+                : logits;
+        SDVariable rows = kind == DistributionKind.CATEGORICAL ? sd.reshape(theta, -1, width) : theta;
+        SDVariable rowsSg = new StopGradient(sd, rows).outputVariable();
+        String uName = name + "-u";
+        SDVariable u = sd.placeHolder(uName, dt, -1, width);
+        int s = estimator.conditionalSamples();
+        String vName = s > 0 ? name + "-v" : null;
+        SDVariable v = s > 0 ? sd.placeHolder(vName, dt, s, -1, width) : null;
+        nodes.add(new NodeInfo(name, kind, estimator.name(), variables, width, s, uName, vName, dt));
+        NodeDraw draw = NodeDraw.sampled(kind, rowsSg, width, u, v);
+        ScoreEstimate est = estimator.estimate(new ScoreNode(name, draw, variables, loss, parameterRng));
+        SDVariable g = sd.identity(name + "-gradient", est.gradient());
+        SDVariable gSg = new StopGradient(sd, g).outputVariable();
+        SDVariable lossAtSample = sd.identity(name + "-loss", est.lossAtSample());
+        SDVariable modelLoss = sd.identity(name + "-model-loss",
+                gSg.mul(theta).sum(1).add(lossAtSample).mean());
+        SDVariable varianceLoss = sd.identity(name + "-variance-loss", g.mul(g).sum(1).mean());
+        SDVariable sample = sd.reshape(est.sample(), sd.shape(logits));
+        return new ScoreFunctionNode(sample, g, lossAtSample, modelLoss, varianceLoss, est.controlParameters(),
+                est.stateUpdates(), est.lossEvaluations());
     }
 
     /** The nodes built so far. */
