@@ -35,10 +35,10 @@ class VaeTrainingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"reinmax", "st"})
+    @ValueSource(strings = {"reinmax", "st", "relax"})
     void nelboFallsWellBelowItsInitialValue(String estimator) {
         VaeRunConfig cfg = new VaeRunConfig(VaeSetup.categorical(8, 4),
-                EstimatorConfig.builder(estimator).temperature(1.0).build(), OptimizerKind.ADAM, 1e-3, 50, 8, 5, 2000,
+                EstimatorConfig.builder(estimator).temperature(1.0).build(), OptimizerKind.ADAM, 1e-3, 50, 5, 5, 2000,
                 500, VaeRunConfig.Binarization.DYNAMIC, 500);
         VaeTrainer trainer = new VaeTrainer(VaeModel.build(cfg.setup(), cfg.estimator(), 11),
                 cfg.optimizer().create(cfg.learningRate()), cfg.seed(), cfg.evalBatch());
@@ -46,11 +46,12 @@ class VaeTrainingTest {
         ImageBatches test = data.test(cfg);
         double initial = trainer.evaluate(test, 0);
         EpochMetrics last = null;
-        for (int e = 0; e < cfg.epochs(); e++) {      // 8 × 40 = 320 steps
+        for (int e = 0; e < cfg.epochs(); e++) {      // 5 × 40 = 200 steps
             last = trainer.runEpoch(train, test, null);
         }
-        System.out.printf("[vae-test %s] %s 8x4: test -ELBO %.2f -> %.2f (train %.2f, %d steps)%n", dataName, estimator,
-                initial, last.testNelbo(), last.trainNelbo(), trainer.iteration());
+        System.out.printf("[vae-test %s] %s 8x4: test -ELBO %.2f -> %.2f (train %.2f, %d steps, E sum g^2 %.4g)%n",
+                dataName, estimator, initial, last.testNelbo(), last.trainNelbo(), trainer.iteration(),
+                last.gradientVariance());
         assertTrue(initial > 400, "initial -ELBO " + initial);
         assertTrue(last.testNelbo() < 0.5 * initial, "test -ELBO " + last.testNelbo() + " vs initial " + initial);
     }
