@@ -73,9 +73,8 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         m.put("setup", setup.id());
         if (!setup.binary()) {
             m.put("latent", setup.categories() + "x" + setup.variables());
-        } else {
-            m.put("binarize", binarization.id());
         }
+        m.put("binarize", binarization.id());          // used by binary setups only
         m.put("estimator", estimator.toMap());
         m.put("optimizer", optimizer.id());
         m.put("lr", learningRate);
