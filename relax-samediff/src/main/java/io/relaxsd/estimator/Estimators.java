@@ -19,7 +19,17 @@ public final class Estimators {
 
     static {
         register("st", "straight-through with temperature (Bengio et al. 2013)", StraightThrough::new);
+        register("gumbel-softmax", "Gumbel-Softmax / Concrete relaxation, relaxed forward (Jang et al. 2017)",
+                GumbelSoftmax::new);
+        register("st-gumbel-softmax", "straight-through Gumbel-Softmax (Jang et al. 2017)",
+                StraightThroughGumbelSoftmax::new);
+        register("gumbel-rao", "Gumbel-Rao: ST-Gumbel-Softmax Rao-Blackwellised over K conditional draws "
+                + "(Paulus et al. 2021)", GumbelRao::new);
         register("reinmax", "ReinMax, second-order straight-through (Liu et al. 2023)", ReinMax::new);
+        register("reinmax-alpha", "generalised ReinMax(alpha), second-order Runge-Kutta family (Liu et al. 2023)",
+                ReinMaxAlpha::new);
+        register("reinmax-rao", "ReinMax with a Rao-Blackwellised first-order term (Wang & Bui)", ReinMaxRao::new);
+        register("reinmax-cv", "ReinMax with a zero-mean Gumbel control variate (Wang & Bui)", ReinMaxCv::new);
         register("reinforce", "REINFORCE score function, baselines none/running-mean/leave-one-out (Williams 1992)",
                 Reinforce::new);
         register("rebar", "REBAR, relaxed control variate with learned eta and temperature (Tucker et al. 2017)",

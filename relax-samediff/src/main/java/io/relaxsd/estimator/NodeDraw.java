@@ -177,6 +177,28 @@ public final class NodeDraw {
                 : BernoulliMath.conditionalPerturbed(q, hard, conditionalUniforms());
     }
 
+    /**
+     * The relaxed sample softmax(z/τ) (Bernoulli σ(z/τ)) at the sampling perturbation z, differentiable
+     * in θ with the noise fixed: the Gumbel-Softmax / binary Concrete relaxation, {@code [N, K]}.
+     */
+    public SDVariable relaxed(double temperature) {
+        SDVariable scaled = perturbed().div(temperature);
+        return kind == DistributionKind.BERNOULLI ? sameDiff().nn().sigmoid(scaled) : CategoricalMath.softmax(scaled);
+    }
+
+    /**
+     * The Rao-Blackwellised relaxation (1/S) Σ_s softmax(z̃_s/τ) over conditional perturbations
+     * {@code zTilde} {@code [S, N, K]} held fixed, carrying the Jacobian (1/S) Σ_s J(softmax(z̃_s/τ))/τ
+     * with respect to θ. Built as softmax((θ + sg(z̃_s − θ))/τ), averaged over s; {@code [N, K]}.
+     */
+    public SDVariable conditionalRelaxedMean(SDVariable zTilde, double temperature) {
+        SDVariable shifted = logits.add(Sg.sg(zTilde.sub(logits))).div(temperature);
+        SDVariable y = kind == DistributionKind.BERNOULLI
+                ? sameDiff().nn().sigmoid(shifted)
+                : CategoricalMath.softmax3(shifted);
+        return y.mean(0);
+    }
+
     private void requireCategorical(String what) {
         if (kind != DistributionKind.CATEGORICAL) {
             throw new IllegalStateException(what + " is defined for categorical nodes only");

@@ -1,7 +1,5 @@
 package io.relaxsd.estimator;
 
-import java.util.EnumSet;
-import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -21,11 +19,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * <p>Stop-gradient form (categorical): π₁' = softmax(sg(log π₁ − θ) + θ) has value π₁ and Jacobian
  * J(π₁); output = D + 2·(π₁' − sg π₁') − ½·(π₀ − sg π₀).
  */
-final class ReinMax implements PathwiseEstimator {
-    private final EstimatorConfig config;
-
+final class ReinMax extends PathwiseBase {
     ReinMax(EstimatorConfig config) {
-        this.config = config;
+        super(config);
     }
 
     @Override
@@ -44,21 +40,6 @@ final class ReinMax implements PathwiseEstimator {
         SDVariable secondOrder = Sg.zeroWithGrad(pi1WithJacobian).mul(2.0)
                 .sub(Sg.zeroWithGrad(draw.probs()).mul(0.5));
         return draw.hard().add(secondOrder);
-    }
-
-    @Override
-    public EstimatorConfig config() {
-        return config;
-    }
-
-    @Override
-    public boolean unbiased() {
-        return false;
-    }
-
-    @Override
-    public Set<DistributionKind> kinds() {
-        return EnumSet.allOf(DistributionKind.class);
     }
 
     @Override

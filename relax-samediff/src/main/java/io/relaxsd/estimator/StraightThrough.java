@@ -1,7 +1,5 @@
 package io.relaxsd.estimator;
 
-import java.util.EnumSet;
-import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -17,11 +15,9 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * where g = ∂f/∂x at x = D and J(q) = diag(q) − q qᵀ. Biased; deterministic given D, so
  * E[ĝ] = Σ_D p(D) ĝ(D). Stop-gradient form: {@code D + softmax(θ/τ) − sg(softmax(θ/τ))}.
  */
-final class StraightThrough implements PathwiseEstimator {
-    private final EstimatorConfig config;
-
+final class StraightThrough extends PathwiseBase {
     StraightThrough(EstimatorConfig config) {
-        this.config = config;
+        super(config);
     }
 
     @Override
@@ -31,21 +27,6 @@ final class StraightThrough implements PathwiseEstimator {
                 ? CategoricalMath.softmax(scaled)
                 : draw.sameDiff().nn().sigmoid(scaled);
         return Sg.forwardWithGradOf(draw.hard(), relaxed);
-    }
-
-    @Override
-    public EstimatorConfig config() {
-        return config;
-    }
-
-    @Override
-    public boolean unbiased() {
-        return false;
-    }
-
-    @Override
-    public Set<DistributionKind> kinds() {
-        return EnumSet.allOf(DistributionKind.class);
     }
 
     @Override

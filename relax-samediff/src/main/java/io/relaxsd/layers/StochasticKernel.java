@@ -76,7 +76,7 @@ final class StochasticKernel {
             probs = sd.nn().sigmoid(logits);
             mode = sd.gt(logits, 0.0).castTo(dt);
             if (klWeight > 0) {
-                klPerExample = discrete.klToUniformBernoulli(logits);
+                klPerExample = discrete.klToUniformBernoulli(logits, categories);
             }
         }
         SDVariable loss = out.mul(eps).sum();

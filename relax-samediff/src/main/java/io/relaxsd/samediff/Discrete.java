@@ -134,19 +134,19 @@ public final class Discrete {
         // not sd.nn().logSoftmax: it is −inf for far-below classes and then q·log q = 0·(−inf) = NaN
         SDVariable logQ = NodeDraw.stableLogSoftmax(rows);
         SDVariable qLogQ = sd.reshape(sd.math().exp(logQ).mul(logQ), -1, (long) variables * categories);
-        return qLogQ.sum(1).add(variables * Math.log(categories));
+        return RowSum.of(qLogQ, (long) variables * categories).add(variables * Math.log(categories));
     }
 
     /**
      * KL(Bern(p) ‖ Bern(½)) summed over the n units, per example: Σ log 2 + p log p + (1 − p) log(1 − p),
      * with log p = −softplus(−θ) and log(1 − p) = −softplus(θ) for stability. {@code logits} is
-     * {@code [batch, n]}; the result is {@code [batch]}.
+     * {@code [batch, n]}; the result is {@code [batch]}. (n is needed: SameDiff rarely knows shapes.)
      */
-    public SDVariable klToUniformBernoulli(SDVariable logits) {
+    public SDVariable klToUniformBernoulli(SDVariable logits, int n) {
         SDVariable p = sd.nn().sigmoid(logits);
         SDVariable negEntropy = p.mul(sd.nn().softplus(logits.neg()))
                 .add(p.rsub(1.0).mul(sd.nn().softplus(logits))).neg();
-        return negEntropy.add(Math.log(2.0)).sum(1);
+        return RowSum.of(negEntropy.add(Math.log(2.0)), n);
     }
 
     /**

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 DataCommand.class,
                 EstimatorsCommand.class,
+                GradCommand.class,
                 VaeCommand.class,
                 CommandLine.HelpCommand.class,
         })

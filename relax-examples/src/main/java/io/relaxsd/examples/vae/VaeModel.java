@@ -172,7 +172,7 @@ public final class VaeModel {
 
     private SDVariable klSum(SDVariable theta) {
         SDVariable perExample = setup.binary()
-                ? discrete.klToUniformBernoulli(theta)
+                ? discrete.klToUniformBernoulli(theta, setup.variables())
                 : discrete.klToUniformCategorical(theta, setup.variables(), setup.categories());
         return perExample.sum();
     }

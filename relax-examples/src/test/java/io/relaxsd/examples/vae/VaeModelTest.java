@@ -7,6 +7,8 @@ import io.relaxsd.estimator.EstimatorConfig;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,10 +16,12 @@ import org.nd4j.linalg.factory.Nd4j;
 /** The graph's loss against the −ELBO computed by hand (plain double loops) from the same weights and noise. */
 class VaeModelTest {
 
-    @Test
-    void categoricalLossIsTheHandComputedNegativeElbo() {
+    /** Hard-forward estimators train on the −ELBO itself; relaxed ones (Gumbel-Softmax) report it from the hard branch. */
+    @ParameterizedTest
+    @ValueSource(strings = {"reinmax", "st-gumbel-softmax", "gumbel-softmax"})
+    void categoricalNelboIsTheHandComputedNegativeElbo(String estimator) {
         VaeSetup setup = VaeSetup.categorical(4, 3);
-        VaeModel model = VaeModel.build(setup, EstimatorConfig.builder("reinmax").temperature(1.5).build(), 7);
+        VaeModel model = VaeModel.build(setup, EstimatorConfig.builder(estimator).temperature(1.5).build(), 7);
         INDArray x = new SyntheticDigits(5, 5, 3).first(5).castTo(DataType.FLOAT);
         Map<String, INDArray> feed = model.feed(x, Nd4j.getRandomFactory().getNewRandomInstance(4));
         double loss = model.sameDiff().output(feed, VaeModel.LOSS).get(VaeModel.LOSS).getDouble(0);
@@ -60,7 +64,11 @@ class VaeModelTest {
             total += recon + kl;
         }
         double expected = total / 5;
-        assertEquals(expected, loss, 1e-5 * Math.abs(expected));
+        if (!model.relaxedForward()) {
+            assertEquals(expected, loss, 1e-5 * Math.abs(expected));
+        } else {
+            assertTrue(Math.abs(expected - loss) > 1e-3, "a relaxed forward differs from the hard -ELBO");
+        }
         double sum = model.sameDiff().output(feed, VaeModel.NELBO_SUM).get(VaeModel.NELBO_SUM).getDouble(0);
         assertEquals(total, sum, 1e-5 * Math.abs(total));
     }
