@@ -24,6 +24,17 @@ class VaeRunConfigTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void jsonRoundTripKeepsScoreFunctionFields() throws Exception {
+        EstimatorConfig est = EstimatorConfig.builder("reinforce").temperature(0.7)
+                .baseline(EstimatorConfig.Baseline.LEAVE_ONE_OUT).scoreSamples(4).build();
+        VaeRunConfig cfg = new VaeRunConfig(VaeSetup.binaryNonlinear(), est, OptimizerKind.ADAM, 3e-4, 50, 7, 11,
+                1000, 200, VaeRunConfig.Binarization.THRESHOLD, 250);
+        Map<String, Object> back = Json.mapper().readValue(Json.line(cfg.toMap()), Map.class);
+        assertEquals(cfg, VaeRunConfig.fromMap(back));
+    }
+
+    @Test
     void rejectsBadValuesNamingTheField() {
         EstimatorConfig est = EstimatorConfig.of("st");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new VaeRunConfig(
