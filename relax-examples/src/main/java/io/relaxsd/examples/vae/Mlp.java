@@ -5,6 +5,7 @@ import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -31,6 +32,27 @@ final class Mlp {
             weights.add(sd.var(prefix + i + "_W", uniform(rng, bound, widths[i], widths[i + 1])));
             biases.add(sd.var(prefix + i + "_b", uniform(rng, bound, widths[i + 1])));
         }
+    }
+
+    private Mlp(SameDiff sd, List<SDVariable> weights, List<SDVariable> biases, VaeSetup.Activation activation) {
+        this.sd = sd;
+        this.weights.addAll(weights);
+        this.biases.addAll(biases);
+        this.activation = activation;
+    }
+
+    /**
+     * The same function with every weight behind stop-gradient (same values, no gradient to them):
+     * what a score-function estimator's control variate evaluates.
+     */
+    Mlp frozen() {
+        List<SDVariable> w = new ArrayList<>();
+        List<SDVariable> b = new ArrayList<>();
+        for (int i = 0; i < weights.size(); i++) {
+            w.add(new StopGradient(sd, weights.get(i)).outputVariable());
+            b.add(new StopGradient(sd, biases.get(i)).outputVariable());
+        }
+        return new Mlp(sd, w, b, activation);
     }
 
     private static INDArray uniform(Random rng, double bound, long... shape) {

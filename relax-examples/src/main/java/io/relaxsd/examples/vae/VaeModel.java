@@ -5,7 +5,9 @@ import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
 import io.relaxsd.estimator.NodeDraw;
 import io.relaxsd.estimator.PathwiseEstimator;
+import io.relaxsd.estimator.StateUpdate;
 import io.relaxsd.samediff.Discrete;
+import io.relaxsd.samediff.ScoreFunctionNode;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -47,6 +49,11 @@ public final class VaeModel {
     public static final String LOSS = "loss";
     /** Σ over the batch of −ELBO with the hard sample. */
     public static final String NELBO_SUM = "nelbo_sum";
+    /**
+     * Score-function estimators: Σ_w ĝ² averaged over the batch (ĝ per logit, per example), the
+     * quantity RELAX's control variate minimises; NaN-free only for those estimators.
+     */
+    public static final String GRADIENT_SECOND_MOMENT = "gradient_second_moment";
     /** Σ over the batch of KL(q(z|x) ‖ uniform prior). */
     public static final String KL_SUM = "kl_sum";
     /** The encoder logits θ. */
@@ -61,13 +68,17 @@ public final class VaeModel {
     private final Mlp encoder;
     private final Mlp decoder;
     private final boolean relaxedForward;
+    private final boolean scoreFunction;
+    private final List<String> controlNames = new ArrayList<>();
+    private final List<StateUpdate> stateUpdates = new ArrayList<>();
     private boolean gradientsPrepared;
 
     private VaeModel(VaeSetup setup, EstimatorConfig estimator, long initSeed) {
         this.setup = setup;
         this.estimator = estimator;
         // estimator == null: the benchmark's baseline, a plain softmax / sigmoid bottleneck (no sampling)
-        PathwiseEstimator pathwise = estimator == null ? null : Estimators.pathwise(estimator);
+        this.scoreFunction = estimator != null && Estimators.isScoreFunction(estimator.name());
+        PathwiseEstimator pathwise = estimator == null || scoreFunction ? null : Estimators.pathwise(estimator);
         this.relaxedForward = pathwise != null && pathwise.relaxedForward();
         this.sd = SameDiff.create();
         this.discrete = Discrete.in(sd);
@@ -89,23 +100,27 @@ public final class VaeModel {
         SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, VaeSetup.PIXELS);
         SDVariable invBatch = sd.placeHolder(INV_BATCH, DataType.FLOAT);
         SDVariable theta = sd.identity(LOGITS, encoder.apply(x));
-        SDVariable z = estimator == null ? softmaxBottleneck(theta)
-                : setup.binary()
-                ? discrete.bernoulli("z", theta, setup.variables(), estimator)
-                : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator);
-        SDVariable kl = sd.identity(KL_SUM, klSum(theta));
-        SDVariable trainLogits = decoder.apply(z);
-        SDVariable trainSum = reconSum(x, trainLogits).add(kl);
-        sd.math().mul(LOSS, trainSum, invBatch);
-        if (relaxedForward) {
-            SDVariable hard = hardSample(theta);
-            SDVariable hardLogits = decoder.apply(hard);
-            sd.nn().sigmoid(RECONSTRUCTION, hardLogits);
-            sd.identity(NELBO_SUM, reconSum(x, hardLogits).add(kl));
+        if (scoreFunction) {
+            buildScoreFunction(x, invBatch, theta);
         } else {
-            sd.identity(NELBO_SUM, trainSum);
-            // the decoder output of the training forward is the hard-sample reconstruction
-            sd.nn().sigmoid(RECONSTRUCTION, trainLogits);
+            SDVariable z = estimator == null ? softmaxBottleneck(theta)
+                    : setup.binary()
+                    ? discrete.bernoulli("z", theta, setup.variables(), estimator)
+                    : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator);
+            SDVariable kl = sd.identity(KL_SUM, klSum(theta));
+            SDVariable trainLogits = decoder.apply(z);
+            SDVariable trainSum = reconSum(x, trainLogits).add(kl);
+            sd.math().mul(LOSS, trainSum, invBatch);
+            if (relaxedForward) {
+                SDVariable hard = hardSample(theta);
+                SDVariable hardLogits = decoder.apply(hard);
+                sd.nn().sigmoid(RECONSTRUCTION, hardLogits);
+                sd.identity(NELBO_SUM, reconSum(x, hardLogits).add(kl));
+            } else {
+                sd.identity(NELBO_SUM, trainSum);
+                // the decoder output of the training forward is the hard-sample reconstruction
+                sd.nn().sigmoid(RECONSTRUCTION, trainLogits);
+            }
         }
         sd.setLossVariables(LOSS);
     }
@@ -129,6 +144,26 @@ public final class VaeModel {
         }
         SDVariable rows = sd.nn().softmax(sd.reshape(theta, -1, setup.categories()), 1);
         return sd.reshape(rows, -1, setup.latentWidth());
+    }
+
+    /**
+     * Score-function estimators (REINFORCE, REBAR, RELAX): the decoder's loss enters the node as a
+     * {@link DecoderLoss} (value and input gradient as forward ops). The training loss is the node's
+     * model loss (its gradient is ĝ/B for the logits, then the encoder by autodiff, and ∇f(D)/B for
+     * the decoder) + KL/B + the node's variance loss (Σĝ²/B, reaching only the control parameters φ).
+     */
+    private void buildScoreFunction(SDVariable x, SDVariable invBatch, SDVariable theta) {
+        DecoderLoss loss = new DecoderLoss(decoder, x);
+        ScoreFunctionNode node = setup.binary()
+                ? discrete.bernoulli("z", theta, setup.variables(), estimator, loss)
+                : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator, loss);
+        SDVariable kl = sd.identity(KL_SUM, klSum(theta));
+        sd.identity(NELBO_SUM, node.lossAtSample().sum().add(kl));
+        sd.identity(GRADIENT_SECOND_MOMENT, node.varianceLoss());
+        sd.identity(LOSS, node.modelLoss().add(kl.mul(invBatch)).add(node.varianceLoss()));
+        sd.nn().sigmoid(RECONSTRUCTION, decoder.apply(node.sample()));
+        controlNames.addAll(node.controlParameters());
+        stateUpdates.addAll(node.stateUpdates());
     }
 
     private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {
@@ -190,6 +225,25 @@ public final class VaeModel {
             m.put(v.name(), v.getArr());
         }
         return m;
+    }
+
+    /** True for REINFORCE, REBAR, RELAX: the decoder loss goes through the estimator's node. */
+    public boolean scoreFunction() {
+        return scoreFunction;
+    }
+
+    /** The control-variate parameters φ (REBAR's η, log λ; RELAX's surrogate); empty otherwise. */
+    public Map<String, INDArray> controlParameters() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (String n : controlNames) {
+            m.put(n, sd.getVariable(n).getArr());
+        }
+        return m;
+    }
+
+    /** State changes to run after each step with the named outputs (e.g. a running-mean baseline). */
+    public List<StateUpdate> stateUpdates() {
+        return List.copyOf(stateUpdates);
     }
 
     public long parameterCount() {

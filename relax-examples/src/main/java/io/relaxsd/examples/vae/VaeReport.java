@@ -19,6 +19,7 @@ public final class VaeReport {
     public static final String NELBO_PNG = "nelbo.png";
     public static final String RECONSTRUCTIONS_PNG = "reconstructions.png";
     public static final String PROVENANCE_JSON = "provenance.json";
+    public static final String GRADIENT_PNG = "gradient-variance.png";
     public static final String COMPARE_PNG = "compare-nelbo.png";
     public static final String COMPARE_CSV = "compare.csv";
     /** Test digits shown in the reconstruction grid. */
@@ -52,6 +53,12 @@ public final class VaeReport {
                 "epoch", "-ELBO (nats)", false, List.of(
                         new Charts.Series("train (running mean)", ep, h.stream().mapToDouble(EpochMetrics::trainNelbo).toArray()),
                         new Charts.Series("test", ep, h.stream().mapToDouble(EpochMetrics::testNelbo).toArray())));
+        if (h.stream().anyMatch(m -> Double.isFinite(m.gradientVariance()))) {
+            Charts.line(dir.resolve(GRADIENT_PNG), "estimator second moment, " + run.config().estimator().name(), "epoch",
+                    "mean over the epoch of sum_w g_w^2 (per example)", true, List.of(new Charts.Series(
+                            run.config().estimator().name(), ep,
+                            h.stream().mapToDouble(EpochMetrics::gradientVariance).toArray())));
+        }
         INDArray digits = split.testImages(run.config(), GRID_DIGITS);
         INDArray recon = run.trainer().reconstruct(digits, run.config().seed());
         int n = (int) digits.size(0);

@@ -2,6 +2,7 @@ package io.relaxsd.examples.vae;
 
 import io.relaxsd.estimator.EstimatorConfig;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -72,9 +73,8 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         m.put("setup", setup.id());
         if (!setup.binary()) {
             m.put("latent", setup.categories() + "x" + setup.variables());
-        } else {
-            m.put("binarize", binarization.id());
         }
+        m.put("binarize", binarization.id());          // used by binary setups only
         m.put("estimator", estimator.toMap());
         m.put("optimizer", optimizer.id());
         m.put("lr", learningRate);
@@ -92,12 +92,22 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
     public static VaeRunConfig fromMap(Map<String, Object> m) {
         VaeSetup setup = VaeSetup.parse((String) m.get("setup"), (String) m.get("latent"));
         Map<String, Object> e = (Map<String, Object>) m.get("estimator");
-        EstimatorConfig est = EstimatorConfig.builder((String) e.get("name"))
+        EstimatorConfig.Builder b = EstimatorConfig.builder((String) e.get("name"))
                 .temperature(num(e, "temperature").doubleValue())
                 .samples(num(e, "samples").intValue())
                 .eta(num(e, "eta").doubleValue())
-                .alpha(num(e, "alpha").doubleValue())
-                .build();
+                .alpha(num(e, "alpha").doubleValue());
+        if (e.containsKey("baseline")) {
+            b.baseline(EstimatorConfig.Baseline.parse((String) e.get("baseline")))
+                    .scoreSamples(num(e, "scoreSamples").intValue())
+                    .baselineDecay(num(e, "baselineDecay").doubleValue())
+                    .surrogate(EstimatorConfig.SurrogateKind.parse((String) e.get("surrogate")))
+                    .surrogateWidths(((List<Number>) e.get("surrogateWidths")).stream().mapToInt(Number::intValue).toArray())
+                    .surrogateActivation(EstimatorConfig.Activation.parse((String) e.get("surrogateActivation")))
+                    .phiLrMultiplier(num(e, "phiLrMultiplier").doubleValue())
+                    .pretrainSteps(num(e, "pretrainSteps").intValue());
+        }
+        EstimatorConfig est = b.build();
         Binarization bin = m.containsKey("binarize") ? Binarization.parse((String) m.get("binarize")) : Binarization.DYNAMIC;
         return new VaeRunConfig(setup, est, OptimizerKind.parse((String) m.get("optimizer")),
                 num(m, "lr").doubleValue(), num(m, "batch").intValue(), num(m, "epochs").intValue(),

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import io.relaxsd.estimator.StateUpdate;
+import io.relaxsd.train.TwoGroupTrainer;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -45,6 +47,10 @@ public final class VaeTrainer {
     private final Map<String, INDArray> params;
     private final List<String> paramNames;
     private final ParameterUpdaters updaters;
+    private final Map<String, INDArray> controls;
+    private final ParameterUpdaters controlUpdaters;      // null without control variates
+    private final List<String> stepOutputs;
+    private double lastSecondMoment = Double.NaN;
     private final long seed;
     private final int evalBatch;
     private final List<EpochMetrics> history = new ArrayList<>();
@@ -59,8 +65,27 @@ public final class VaeTrainer {
         }
         this.model = model;
         this.params = model.parameters();
-        this.paramNames = List.copyOf(params.keySet());
+        this.controls = model.controlParameters();
+        List<String> names = new ArrayList<>(params.keySet());
+        names.addAll(controls.keySet());
+        this.paramNames = List.copyOf(names);
         this.updaters = new ParameterUpdaters(params, updater);
+        // φ as in the official RELAX code: Adam at phiLrMultiplier × the model's lr, β2 = 0.99999
+        this.controlUpdaters = controls.isEmpty() ? null : new ParameterUpdaters(controls,
+                TwoGroupTrainer.controlUpdater(updater, model.estimator().phiLrMultiplier()));
+        List<String> outs = new ArrayList<>();
+        if (model.scoreFunction()) {
+            outs.add(VaeModel.NELBO_SUM);
+            outs.add(VaeModel.GRADIENT_SECOND_MOMENT);
+            for (StateUpdate u : model.stateUpdates()) {
+                if (!outs.contains(u.output())) {
+                    outs.add(u.output());
+                }
+            }
+        } else {
+            outs.add(model.relaxedForward() ? VaeModel.NELBO_SUM : VaeModel.LOSS);
+        }
+        this.stepOutputs = List.copyOf(outs);
         this.seed = seed;
         this.evalBatch = evalBatch;
         model.prepareGradients();
@@ -69,17 +94,25 @@ public final class VaeTrainer {
     /** One optimisation step on the pixel batch {@code x}; returns its −ELBO (hard sample, batch mean). */
     public double step(INDArray x, Random rng) {
         Map<String, INDArray> feed = model.feed(x, rng);
-        String out = model.relaxedForward() ? VaeModel.NELBO_SUM : VaeModel.LOSS;
-        OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, List.of(out), paramNames);
-        double value = r.getOutputs().get(out).getDouble(0);
-        if (model.relaxedForward()) {
+        OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, stepOutputs, paramNames);
+        Map<String, INDArray> outs = r.getOutputs();
+        String out = stepOutputs.get(0);
+        double value = outs.get(out).getDouble(0);
+        if (!out.equals(VaeModel.LOSS)) {
             value /= x.size(0);
         }
+        lastSecondMoment = model.scoreFunction() ? outs.get(VaeModel.GRADIENT_SECOND_MOMENT).getDouble(0) : Double.NaN;
         if (!Double.isFinite(value)) {
             throw new IllegalStateException("the -ELBO became " + value + " at step " + (iteration + 1)
                     + "; try a lower learning rate");
         }
         updaters.apply(r.getGradients(), iteration, history.size());
+        if (controlUpdaters != null) {
+            controlUpdaters.apply(r.getGradients(), iteration, history.size());
+        }
+        for (StateUpdate u : model.stateUpdates()) {
+            u.apply().accept(outs.get(u.output()));
+        }
         iteration++;
         return value;
     }
@@ -91,12 +124,14 @@ public final class VaeTrainer {
         int stepsInEpoch = train.batchCount();
         long start = System.nanoTime();
         double sum = 0;
+        double secondMoment = 0;
         long examples = 0;
         int step = 0;
         Iterator<INDArray> it = train.epoch(epoch);
         while (it.hasNext()) {
             INDArray x = it.next();
             double v = step(x, rng);
+            secondMoment += lastSecondMoment;
             long b = x.size(0);
             sum += v * b;
             examples += b;
@@ -110,7 +145,8 @@ public final class VaeTrainer {
             throw new IllegalStateException("the training data yielded no batches");
         }
         double test1 = evaluate(test, epoch);
-        EpochMetrics m = new EpochMetrics(epoch, sum / examples, test1, seconds, examples / seconds, step, Double.NaN);
+        EpochMetrics m = new EpochMetrics(epoch, sum / examples, test1, seconds, examples / seconds, step,
+                secondMoment / step);
         history.add(m);
         return m;
     }
@@ -187,6 +223,10 @@ public final class VaeTrainer {
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         params.forEach((k, v) -> arrays.put("param:" + k, v));
         updaters.states().forEach((k, v) -> arrays.put("updater:" + k, v));
+        controls.forEach((k, v) -> arrays.put("control:" + k, v));
+        if (controlUpdaters != null) {
+            controlUpdaters.states().forEach((k, v) -> arrays.put("control-updater:" + k, v));
+        }
         d.writeInt(arrays.size());
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             d.writeUTF(e.getKey());
@@ -219,6 +259,7 @@ public final class VaeTrainer {
         }
         int count = d.readInt();
         Map<String, INDArray> states = new LinkedHashMap<>();
+        Map<String, INDArray> controlStates = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
             String key = d.readUTF();
             INDArray a = Nd4j.read(d);
@@ -230,9 +271,20 @@ public final class VaeTrainer {
                 p.assign(a.reshape(p.shape()));
             } else if (key.startsWith("updater:")) {
                 states.put(key.substring(8), a);
+            } else if (key.startsWith("control:")) {
+                INDArray p = controls.get(key.substring(8));
+                if (p == null || p.length() != a.length()) {
+                    throw new IOException("checkpoint control parameter " + key + " does not fit the model");
+                }
+                p.assign(a.reshape(p.shape()));
+            } else if (key.startsWith("control-updater:")) {
+                controlStates.put(key.substring(16), a);
             }
         }
         updaters.restore(states);
+        if (controlUpdaters != null) {
+            controlUpdaters.restore(controlStates);
+        }
         iteration = iter;
         history.clear();
         history.addAll(h);
