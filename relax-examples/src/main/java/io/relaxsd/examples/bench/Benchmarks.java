@@ -1,9 +1,7 @@
 package io.relaxsd.examples.bench;
 
-import io.relaxsd.estimator.Estimator;
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
-import io.relaxsd.estimator.PathwiseEstimator;
 import io.relaxsd.examples.util.Charts;
 import io.relaxsd.examples.util.Json;
 import io.relaxsd.examples.util.ProgressBar;
@@ -28,12 +26,6 @@ public final class Benchmarks {
 
     public Benchmarks(boolean json) {
         this.json = json;
-    }
-
-    /** True if the VAE benchmark can train with this estimator. */
-    public static boolean benchmarkable(String name) {
-        Estimator e = Estimators.create(EstimatorConfig.of(name));
-        return e instanceof PathwiseEstimator;
     }
 
     /** Fails with one line unless the CUDA backend can run on this machine. */
@@ -88,8 +80,12 @@ public final class Benchmarks {
         }
     }
 
-    /** The JMH microbenchmarks of the estimator nodes, one fork, for these estimators. */
-    public void runJmh(List<String> names) {
+    /** The JMH microbenchmarks of the estimator nodes (pathwise ones), one fork. */
+    public void runJmh(List<String> requested) {
+        List<String> names = requested.stream().filter(n -> !Estimators.isScoreFunction(n)).toList();
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("the JMH node benchmarks cover pathwise estimators only");
+        }
         Options opts = new OptionsBuilder().include(EstimatorOpBenchmark.class.getSimpleName())
                 .param("estimator", names.toArray(new String[0]))
                 .verbosity(json ? VerboseMode.SILENT : VerboseMode.NORMAL).build();

@@ -1,7 +1,5 @@
 package io.relaxsd.examples.cli;
 
-import io.relaxsd.estimator.Estimator;
-import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
 import io.relaxsd.examples.bench.Benchmarks;
 import java.nio.file.Path;
@@ -85,17 +83,13 @@ final class BenchCommand implements Callable<Integer> {
         for (String e : estimators) {
             if (e.equals("all")) {
                 for (String n : Estimators.names()) {
-                    if (Benchmarks.benchmarkable(n) && !names.contains(n)) {
+                    if (!names.contains(n)) {
                         names.add(n);
                     }
                 }
             } else if (!Estimators.names().contains(e)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "unknown estimator '" + e + "'; known: "
                         + String.join(", ", Estimators.names()));
-            } else if (!Benchmarks.benchmarkable(e)) {
-                Estimator est = Estimators.create(EstimatorConfig.of(e));
-                throw new CommandLine.ParameterException(spec.commandLine(), "estimator '" + e + "' ("
-                        + est.getClass().getSimpleName() + ") is not available in the VAE benchmark");
             } else {
                 names.add(e);
             }
