@@ -7,8 +7,7 @@ import io.relaxsd.estimator.Estimators;
 import io.relaxsd.estimator.NodeDraw;
 import io.relaxsd.estimator.PathwiseEstimator;
 import io.relaxsd.samediff.Discrete;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import io.relaxsd.samediff.GradFunctions;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -111,7 +110,7 @@ public final class GradientProbe {
         SameDiff sd = SameDiff.create();
         SDVariable theta = sd.placeHolder(LOGITS, DataType.DOUBLE, -1, width);
         estimate.build(sd, theta, kind, width, f).markAsLoss();
-        createGradFunctionQuietly(sd);
+        GradFunctions.createQuietly(sd, LOGITS);
         Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
         double[] sum = new double[width];
         double[] sumSq = new double[width];
@@ -173,7 +172,7 @@ public final class GradientProbe {
         SDVariable hard = sd.placeHolder("hard", DataType.DOUBLE, -1, width);
         SDVariable x = e.output(NodeDraw.given(kind, theta, width, hard, null));
         lossPerRow(sd, x, f).sum().markAsLoss();
-        createGradFunctionQuietly(sd);
+        GradFunctions.createQuietly(sd, LOGITS);
         double[][] d = new double[outcomes.length][];
         for (int o = 0; o < outcomes.length; o++) {
             d[o] = outcomes[o].value();
@@ -213,16 +212,6 @@ public final class GradientProbe {
         }
         if (samples < 2) {
             throw new IllegalArgumentException("samples must be >= 2, got " + samples);
-        }
-    }
-
-    static void createGradFunctionQuietly(SameDiff sd) {
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            sd.createGradFunction(LOGITS);
-        } finally {
-            System.setOut(out);
         }
     }
 }

@@ -3,8 +3,7 @@ package io.relaxsd.layers;
 import io.relaxsd.estimator.DistributionKind;
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.samediff.Discrete;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import io.relaxsd.samediff.GradFunctions;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -85,25 +84,9 @@ final class StochasticKernel {
         }
         loss.rename("loss");
         sd.setLossVariables(loss);
-        createGradFunctionQuietly(sd);
+        GradFunctions.createQuietly(sd, LOGITS);
         return new StochasticKernel(sd, discrete, out.name(), mode.name(), probs.name(),
                 klPerExample == null ? null : klPerExample.name(), width);
-    }
-
-    /**
-     * {@code SameDiff.createGradFunction} prints one line per op to {@code System.out} (notes §9);
-     * building it once here, with the stream swapped, keeps a training log clean.
-     */
-    private static void createGradFunctionQuietly(SameDiff sd) {
-        synchronized (System.class) {
-            PrintStream original = System.out;
-            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-            try {
-                sd.createGradFunction(LOGITS);
-            } finally {
-                System.setOut(original);
-            }
-        }
     }
 
     long width() {

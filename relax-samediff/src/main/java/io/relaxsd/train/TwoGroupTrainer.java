@@ -1,8 +1,7 @@
 package io.relaxsd.train;
 
 import io.relaxsd.estimator.StateUpdate;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import io.relaxsd.samediff.GradFunctions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -81,14 +80,7 @@ public final class TwoGroupTrainer {
             updaters.put(n, instantiate(n, b.controlUpdater));
         }
         sd.setLossVariables(b.losses.toArray(new String[0]));
-        PrintStream out = System.out;
-        try {
-            // createGradFunction prints every differentiated op to System.out (notes §9)
-            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-            sd.createGradFunction();
-        } finally {
-            System.setOut(out);
-        }
+        GradFunctions.createQuietly(sd);
     }
 
     private GradientUpdater<?> instantiate(String name, IUpdater config) {

@@ -2,8 +2,7 @@ package io.relaxsd.examples.bench;
 
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.samediff.Discrete;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import io.relaxsd.samediff.GradFunctions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -58,13 +57,7 @@ public class EstimatorOpBenchmark {
         SDVariable z = discrete.categorical("z", logits, VARIABLES, CATEGORIES, EstimatorConfig.of(estimator));
         SDVariable w = sd.constant("w", Nd4j.randn(DataType.FLOAT, 1, VARIABLES * CATEGORIES));
         z.mul(w).sum().markAsLoss();
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            sd.createGradFunction();
-        } finally {
-            System.setOut(out);
-        }
+        GradFunctions.createQuietly(sd);
         rng = Nd4j.getRandomFactory().getNewRandomInstance(42);
     }
 

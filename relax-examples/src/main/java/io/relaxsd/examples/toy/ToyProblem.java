@@ -125,17 +125,6 @@ public final class ToyProblem {
         double variance(int n, Random rng);
     }
 
-    /** createGradFunction prints every differentiated op on System.out (M2.1); keep stdout for the JSON. */
-    private static void quietGradFunction(SameDiff sd) {
-        java.io.PrintStream out = System.out;
-        try {
-            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-            sd.createGradFunction();
-        } finally {
-            System.setOut(out);
-        }
-    }
-
     private static double variance(INDArray g) {
         INDArray c = g.sub(g.meanNumber().doubleValue());
         return c.mul(c).sumNumber().doubleValue() / (g.length() - 1);
@@ -224,7 +213,7 @@ public final class ToyProblem {
             SDVariable d = x.sub(s.target());
             perExample = sd.identity("f", sd.reshape(d.mul(d), -1));
             sd.identity("loss", perExample.sum()).markAsLoss();
-            quietGradFunction(sd);
+            io.relaxsd.samediff.GradFunctions.createQuietly(sd);
             updater = new Adam(s.learningRate());
             state = updater.instantiate(Nd4j.zeros(DataType.DOUBLE, 1, updater.stateSize(1)), true);
         }
@@ -258,7 +247,7 @@ public final class ToyProblem {
                 SDVariable x = Discrete.in(probeGraph).bernoulli("b", r, 1, config);
                 SDVariable d = x.sub(target);
                 probeGraph.identity("loss", d.mul(d).sum()).markAsLoss();
-                quietGradFunction(probeGraph);
+                io.relaxsd.samediff.GradFunctions.createQuietly(probeGraph);
                 probeRows = n;
             }
             probeGraph.getVariable("rows").getArr().assign(theta());

@@ -7,9 +7,8 @@ import io.relaxsd.estimator.NodeDraw;
 import io.relaxsd.estimator.PathwiseEstimator;
 import io.relaxsd.estimator.StateUpdate;
 import io.relaxsd.samediff.Discrete;
+import io.relaxsd.samediff.GradFunctions;
 import io.relaxsd.samediff.ScoreFunctionNode;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,13 +197,7 @@ public final class VaeModel {
             return;
         }
         gradientsPrepared = true;
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            sd.createGradFunction();
-        } finally {
-            System.setOut(out);
-        }
+        GradFunctions.createQuietly(sd);
     }
 
     /** The placeholder feed for a batch of pixels {@code x} and freshly drawn noise. */
