@@ -125,6 +125,31 @@ class PathwiseContractTest {
         }
     }
 
+    /** ReinMax(α = 1) and ReinMax are deterministic given D: equal at every outcome, not only on average. */
+    @Test
+    void reinmaxAlphaAtOneIsReinmaxAtEveryOutcome() {
+        PathwiseEstimator one = Estimators.pathwise(EstimatorConfig.builder("reinmax-alpha").alpha(1.0)
+                .temperature(TAU).build());
+        PathwiseEstimator rm = Estimators.pathwise(EstimatorConfig.builder("reinmax").temperature(TAU).build());
+        PathwiseEstimator half = Estimators.pathwise(EstimatorConfig.builder("reinmax-alpha").alpha(0.5)
+                .temperature(TAU).build());
+        for (Problem p : problems()) {
+            ExactGradient.Outcome[] outcomes = p.kind() == DistributionKind.CATEGORICAL
+                    ? ExactGradient.categoricalOutcomes(p.logits()) : ExactGradient.bernoulliOutcomes(p.logits());
+            double[][] a = GradientProbe.perOutcomeEstimates(one, p.kind(), p.logits(), p.f(), outcomes);
+            double[][] b = GradientProbe.perOutcomeEstimates(rm, p.kind(), p.logits(), p.f(), outcomes);
+            double[][] c = GradientProbe.perOutcomeEstimates(half, p.kind(), p.logits(), p.f(), outcomes);
+            double differsAtHalf = 0;
+            for (int o = 0; o < outcomes.length; o++) {
+                assertArrayEquals(b[o], a[o], 1e-12, p.name() + " outcome " + o);
+                for (int i = 0; i < b[o].length; i++) {
+                    differsAtHalf = Math.max(differsAtHalf, Math.abs(b[o][i] - c[o][i]));
+                }
+            }
+            assertTrue(differsAtHalf > 1e-3, "alpha = 1/2 is a different rule on " + p.name() + ": " + differsAtHalf);
+        }
+    }
+
     @Test
     void gumbelRaoHasTheMeanOfStraightThroughGumbelSoftmax() {
         for (Problem p : problems()) {
