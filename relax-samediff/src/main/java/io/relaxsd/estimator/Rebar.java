@@ -1,6 +1,5 @@
 package io.relaxsd.estimator;
 
-import java.util.Set;
 
 /**
  * REBAR (Tucker et al., NeurIPS 2017, eq. 5 / Alg. 1), with η and log λ learned on the
@@ -14,11 +13,10 @@ import java.util.Set;
  * {@link EstimatorConfig#eta()}, initial λ = {@link EstimatorConfig#temperature()}.
  * Cost: 3 evaluations of f per step (f(D); f and ∂f/∂x at σ_λ(z) and at σ_λ(z̃)).
  */
-final class Rebar implements ScoreFunctionEstimator {
-    private final EstimatorConfig config;
+final class Rebar extends ScoreFunctionBase {
 
     Rebar(EstimatorConfig config) {
-        this.config = config;
+        super(config);
     }
 
     @Override
@@ -32,15 +30,5 @@ final class Rebar implements ScoreFunctionEstimator {
     @Override
     public int conditionalSamples() {
         return 1;
-    }
-
-    @Override
-    public EstimatorConfig config() {
-        return config;
-    }
-
-    @Override
-    public Set<DistributionKind> kinds() {
-        return ScoreFunctionCore.bothKinds();
     }
 }

@@ -1,7 +1,6 @@
 package io.relaxsd.estimator;
 
 import java.util.List;
-import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -18,11 +17,10 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * Unbiased, categorical and Bernoulli. Cost: 1 evaluation of f per step (S for leave-one-out,
  * whose extra S − 1 samples come from the node's {@code -v} placeholder {@code [S−1, rows, K]}).
  */
-final class Reinforce implements ScoreFunctionEstimator {
-    private final EstimatorConfig config;
+final class Reinforce extends ScoreFunctionBase {
 
     Reinforce(EstimatorConfig config) {
-        this.config = config;
+        super(config);
     }
 
     @Override
@@ -67,15 +65,5 @@ final class Reinforce implements ScoreFunctionEstimator {
     @Override
     public int conditionalSamples() {
         return config.baseline() == EstimatorConfig.Baseline.LEAVE_ONE_OUT ? config.scoreSamples() - 1 : 0;
-    }
-
-    @Override
-    public EstimatorConfig config() {
-        return config;
-    }
-
-    @Override
-    public Set<DistributionKind> kinds() {
-        return ScoreFunctionCore.bothKinds();
     }
 }

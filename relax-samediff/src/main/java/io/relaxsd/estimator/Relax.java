@@ -1,7 +1,6 @@
 package io.relaxsd.estimator;
 
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -17,8 +16,7 @@ import java.util.function.Function;
  * Cost: 3 evaluations of f per step with the relaxed-loss term, 1 for c_φ = r_ρ.
  * {@link #withSurrogate} plugs in any other {@link Surrogate}.
  */
-public final class Relax implements ScoreFunctionEstimator {
-    private final EstimatorConfig config;
+public final class Relax extends ScoreFunctionBase {
     private final Function<ScoreNode, Surrogate> surrogateFactory;
     private final int lossEvaluationsPerSurrogateCall;
 
@@ -27,7 +25,7 @@ public final class Relax implements ScoreFunctionEstimator {
     }
 
     private Relax(EstimatorConfig config, Function<ScoreNode, Surrogate> factory, int evaluations) {
-        this.config = Objects.requireNonNull(config, "config");
+        super(config);
         this.surrogateFactory = factory;
         this.lossEvaluationsPerSurrogateCall = evaluations;
     }
@@ -72,15 +70,5 @@ public final class Relax implements ScoreFunctionEstimator {
     @Override
     public int conditionalSamples() {
         return 1;
-    }
-
-    @Override
-    public EstimatorConfig config() {
-        return config;
-    }
-
-    @Override
-    public Set<DistributionKind> kinds() {
-        return ScoreFunctionCore.bothKinds();
     }
 }

@@ -34,9 +34,4 @@ final class ScoreFunctionCore {
         }
         return new ScoreEstimate(ctx.sample(), g, ctx.lossAtSample(), phi, updates, evaluations);
     }
-
-    /** The shared Javadoc-free boilerplate of the three estimators' kinds. */
-    static java.util.Set<DistributionKind> bothKinds() {
-        return java.util.EnumSet.allOf(DistributionKind.class);
-    }
 }
