@@ -1,11 +1,6 @@
 package io.relaxsd.train;
 
-import java.util.Map;
-import java.util.Objects;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * Rectified Adam as an ND4J {@link IUpdater} (ND4J 1.0.0-M2.1 ships none). Liu, Jiang, He, Chen,
@@ -31,66 +26,31 @@ import org.nd4j.linalg.schedule.ISchedule;
  * Δ_t; the caller subtracts it from the parameters. The state is m and v, stored in one flat view of
  * length 2n ({@link #stateSize(long)}).
  */
-public final class RAdam implements IUpdater {
-    public static final double DEFAULT_BETA1 = 0.9;
-    public static final double DEFAULT_BETA2 = 0.999;
-    public static final double DEFAULT_EPSILON = 1e-8;
+public final class RAdam extends AdamFamily {
     /** The rectification threshold on ρ_t (PyTorch's; the paper uses 4). */
     public static final double RHO_THRESHOLD = 5.0;
-
-    private double learningRate;
-    private ISchedule schedule;
-    private final double beta1;
-    private final double beta2;
-    private final double epsilon;
 
     public RAdam(double learningRate) {
         this(learningRate, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON);
     }
 
     public RAdam(double learningRate, double beta1, double beta2, double epsilon) {
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
-        }
-        if (!(beta1 >= 0 && beta1 < 1)) {
-            throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
-        }
-        if (!(beta2 > 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("beta2 must be in (0, 1), got " + beta2);
-        }
-        if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + epsilon);
-        }
-        this.learningRate = learningRate;
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.epsilon = epsilon;
-    }
-
-    public double beta1() {
-        return beta1;
-    }
-
-    public double beta2() {
-        return beta2;
-    }
-
-    public double epsilon() {
-        return epsilon;
+        super(learningRate, beta1, beta2, epsilon);
     }
 
     /** ρ_∞ = 2/(1 − β₂) − 1. */
     public double rhoInfinity() {
-        return 2.0 / (1.0 - beta2) - 1.0;
+        return 2.0 / (1.0 - beta2()) - 1.0;
     }
 
     /** ρ_t for step t ≥ 1. */
     public double rho(long t) {
-        double b2t = Math.pow(beta2, t);
+        double b2t = Math.pow(beta2(), t);
         return rhoInfinity() - 2.0 * t * b2t / (1.0 - b2t);
     }
 
     /** r_t for step t ≥ 1, or NaN where ρ_t ≤ {@link #RHO_THRESHOLD} (no rectified step). */
+    @Override
     public double rectification(long t) {
         double rt = rho(t);
         if (!(rt > RHO_THRESHOLD)) {
@@ -101,65 +61,12 @@ public final class RAdam implements IUpdater {
     }
 
     @Override
-    public long stateSize(long numParams) {
-        return 2 * numParams;
-    }
-
-    @Override
-    public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
-        RAdamUpdater u = new RAdamUpdater(this);
-        long n = viewArray.length() / 2;
-        u.setStateViewArray(viewArray, new long[] {1, n}, 'c', initializeViewArray);
-        return u;
-    }
-
-    @Override
-    public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
-        RAdamUpdater u = new RAdamUpdater(this);
-        u.setState(updaterState, initializeStateArrays);
-        return u;
+    RAdam copy() {
+        return new RAdam(baseLearningRate(), beta1(), beta2(), epsilon());
     }
 
     @Override
     public RAdam clone() {
-        RAdam c = new RAdam(learningRate, beta1, beta2, epsilon);
-        c.schedule = schedule == null ? null : schedule.clone();
-        return c;
-    }
-
-    @Override
-    public double getLearningRate(int iteration, int epoch) {
-        return schedule != null ? schedule.valueAt(iteration, epoch) : learningRate;
-    }
-
-    @Override
-    public boolean hasLearningRate() {
-        return true;
-    }
-
-    @Override
-    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
-        this.learningRate = lr;
-        this.schedule = lrSchedule;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof RAdam r)) {
-            return false;
-        }
-        return Double.compare(learningRate, r.learningRate) == 0 && Double.compare(beta1, r.beta1) == 0
-                && Double.compare(beta2, r.beta2) == 0 && Double.compare(epsilon, r.epsilon) == 0
-                && Objects.equals(schedule, r.schedule);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(learningRate, beta1, beta2, epsilon, schedule);
-    }
-
-    @Override
-    public String toString() {
-        return "RAdam(lr=" + learningRate + ", beta1=" + beta1 + ", beta2=" + beta2 + ", epsilon=" + epsilon + ")";
+        return (RAdam) super.clone();
     }
 }

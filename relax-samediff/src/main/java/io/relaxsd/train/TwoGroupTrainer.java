@@ -16,7 +16,6 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -59,6 +58,7 @@ public final class TwoGroupTrainer {
     private final List<String> outputs;
     private final List<String> allParams;
     private long iteration;
+    private long modelIteration;    // model steps only: pre-training must not age the model's Adam
 
     private TwoGroupTrainer(Builder b) {
         this.sd = b.sd;
@@ -106,7 +106,7 @@ public final class TwoGroupTrainer {
         if (!(multiplier > 0) || Double.isInfinite(multiplier)) {
             throw new IllegalArgumentException("phiLrMultiplier must be finite and > 0, got " + multiplier);
         }
-        return new Adam(multiplier * model.getLearningRate(0, 0), 0.9, 0.99999, 1e-8);
+        return new FusedAdam(multiplier * model.getLearningRate(0, 0), 0.9, 0.99999, 1e-8);
     }
 
     public static Builder builder(SameDiff sd) {
@@ -126,11 +126,10 @@ public final class TwoGroupTrainer {
     private Step run(Map<String, INDArray> feed, boolean updateModel) {
         OutAndGrad r = sd.calculateGradientsAndOutputs(feed, outputs, allParams);
         Map<String, INDArray> grads = r.getGradients();
-        int iter = (int) Math.min(Integer.MAX_VALUE, iteration);
         if (updateModel) {
-            apply(modelNames, grads, iter);
+            apply(modelNames, grads, (int) Math.min(Integer.MAX_VALUE, modelIteration++));
         }
-        apply(controlNames, grads, iter);
+        apply(controlNames, grads, (int) Math.min(Integer.MAX_VALUE, iteration));
         Map<String, INDArray> outs = r.getOutputs() == null ? Map.of() : r.getOutputs();
         for (StateUpdate u : stateUpdates) {
             u.apply().accept(outs.get(u.output()));

@@ -50,11 +50,12 @@ class RAdamTest {
     }
 
     /**
-     * Twelve steps with changing gradients against a scalar re-implementation of Algorithm 2 (fast
-     * path in DOUBLE and FLOAT; the general op path for a gradient that is a transposed view).
+     * Twelve steps with changing gradients against a scalar re-implementation of Algorithm 2: the
+     * fused loop in DOUBLE and FLOAT (also for a transposed gradient, which reshape copies), and the
+     * ND4J-op fallback in HALF, which the loop declines.
      */
     @ParameterizedTest
-    @CsvSource({"DOUBLE,false,1e-12", "FLOAT,false,2e-6", "DOUBLE,true,1e-12"})
+    @CsvSource({"DOUBLE,false,1e-12", "FLOAT,false,2e-6", "DOUBLE,true,1e-12", "HALF,false,2e-3"})
     void multiStepMatchesScalarReference(DataType dt, boolean transposedGradient, double tol) {
         double lr = 7e-4, b1 = 0.9, b2 = 0.999, eps = 1e-8;
         RAdam cfg = new RAdam(lr, b1, b2, eps);
@@ -88,7 +89,7 @@ class RAdamTest {
             INDArray grad = transposedGradient
                     ? Nd4j.createFromArray(g[0], g[2], g[1], g[3]).reshape(2, 2).castTo(dt).transpose()
                     : Nd4j.createFromArray(g).reshape(2, 2).castTo(dt);
-            assertEquals(g[1], grad.getDouble(0, 1), 1e-7);
+            assertEquals(g[1], grad.getDouble(0, 1), Math.max(1e-7, tol));
             up.applyUpdater(grad, it, 0);
             param.subi(grad);
         }

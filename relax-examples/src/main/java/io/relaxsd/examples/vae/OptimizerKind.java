@@ -1,8 +1,8 @@
 package io.relaxsd.examples.vae;
 
+import io.relaxsd.train.FusedAdam;
 import io.relaxsd.train.RAdam;
 import java.util.Locale;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /** The optimisers the VAE offers; both with β = (0.9, 0.999), ε = 1e-8 (PyTorch's defaults). */
@@ -13,7 +13,7 @@ public enum OptimizerKind {
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
         }
-        return this == RADAM ? new RAdam(learningRate) : new Adam(learningRate, 0.9, 0.999, 1e-8);
+        return this == RADAM ? new RAdam(learningRate) : new FusedAdam(learningRate, 0.9, 0.999, 1e-8);
     }
 
     public String id() {

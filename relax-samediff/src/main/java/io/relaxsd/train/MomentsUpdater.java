@@ -7,21 +7,24 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
 
-/** The state (m, v) and step of {@link RAdam}; see there for the equations. */
-final class RAdamUpdater implements GradientUpdater<RAdam> {
+/**
+ * The state (m, v) and step of the Adam family ({@link RAdam}, {@link FusedAdam}); see there for
+ * the equations. The step runs in {@link FusedMoments} when the arrays allow it, else in ND4J ops.
+ */
+final class MomentsUpdater implements GradientUpdater<AdamFamily> {
     static final String M_STATE = "M";
     static final String V_STATE = "V";
 
-    private final RAdam config;
+    private final AdamFamily config;
     private INDArray m;
     private INDArray v;
 
-    RAdamUpdater(RAdam config) {
+    MomentsUpdater(AdamFamily config) {
         this.config = config;
     }
 
     @Override
-    public RAdam getConfig() {
+    public AdamFamily getConfig() {
         return config;
     }
 
@@ -30,7 +33,7 @@ final class RAdamUpdater implements GradientUpdater<RAdam> {
         INDArray sm = state.get(M_STATE);
         INDArray sv = state.get(V_STATE);
         if (sm == null || sv == null || sm.length() != sv.length()) {
-            throw new IllegalArgumentException("RAdam state needs arrays '" + M_STATE + "' and '" + V_STATE
+            throw new IllegalArgumentException("Adam state needs arrays '" + M_STATE + "' and '" + V_STATE
                     + "' of equal length, got keys " + state.keySet());
         }
         this.m = sm;
@@ -52,7 +55,7 @@ final class RAdamUpdater implements GradientUpdater<RAdam> {
     @Override
     public void setStateViewArray(INDArray viewArray, long[] gradientShape, char order, boolean initialize) {
         if (viewArray.length() % 2 != 0) {
-            throw new IllegalArgumentException("RAdam state view must have even length 2n, got " + viewArray.length());
+            throw new IllegalArgumentException("Adam state view must have even length 2n, got " + viewArray.length());
         }
         if (initialize) {
             viewArray.assign(0);
@@ -67,7 +70,7 @@ final class RAdamUpdater implements GradientUpdater<RAdam> {
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
         if (m == null) {
-            throw new IllegalStateException("RAdam updater state was not set");
+            throw new IllegalStateException("updater state was not set");
         }
         if (gradient.length() != m.length()) {
             throw new IllegalArgumentException("gradient has " + gradient.length() + " entries, state has " + m.length());
@@ -78,17 +81,21 @@ final class RAdamUpdater implements GradientUpdater<RAdam> {
         double lr = config.getLearningRate(iteration, epoch);
         INDArray g = gradient.reshape(m.length());
         double rt = config.rectification(t);
-        if (Double.isNaN(rt)) {
-            // m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g² ;  Δ = α m̂
-            m.muli(b1).addi(g.mul(1.0 - b1));
-            v.muli(b2).addi(g.mul(g).muli(1.0 - b2));
-            gradient.assign(m.mul(lr / (1.0 - Math.pow(b1, t))).reshape(gradient.shape()));
-            return;
+        boolean adaptive = !Double.isNaN(rt);
+        // Δ = α·r_t·sqrt(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(sqrt(v) + ε)   or   Δ = α/(1 − β₁ᵗ) · m
+        double scale = adaptive ? lr * rt * Math.sqrt(1.0 - Math.pow(b2, t)) / (1.0 - Math.pow(b1, t))
+                : lr / (1.0 - Math.pow(b1, t));
+        if (!FusedMoments.apply(g, m, v, b1, b2, config.epsilon(), scale, adaptive)) {
+            if (adaptive) {
+                // libnd4j's adam_updater computes exactly this step (with α·r_t as its learning rate)
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater(g, v, m, lr * rt, b1, b2,
+                        config.epsilon(), iteration));
+            } else {
+                m.muli(b1).addi(g.mul(1.0 - b1));
+                v.muli(b2).addi(g.mul(g).muli(1.0 - b2));
+                g.assign(m.mul(scale));
+            }
         }
-        // The rectified step is Adam's with α·r_t: libnd4j's adam_updater computes
-        // Δ = α·sqrt(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(sqrt(v) + ε) after updating m and v in place, in one op.
-        Nd4j.exec(new org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater(g, v, m, lr * rt, b1, b2,
-                config.epsilon(), iteration));
         if (g.data() != gradient.data()) {          // reshape copied a non-contiguous gradient
             gradient.assign(g.reshape(gradient.shape()));
         }

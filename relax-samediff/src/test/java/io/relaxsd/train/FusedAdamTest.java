@@ -1,0 +1,72 @@
+package io.relaxsd.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+class FusedAdamTest {
+
+    /**
+     * Fifteen steps on 5000 parameters (more than one chunk of the fused loop) give the same steps
+     * and the same state as ND4J's own Adam, which runs libnd4j's native {@code adam_updater}.
+     */
+    @ParameterizedTest
+    @CsvSource({"FLOAT,1e-5", "DOUBLE,1e-13"})
+    void matchesNd4jAdamStepByStep(DataType dt, double relTol) {
+        int n = 5000;
+        FusedAdam fused = new FusedAdam(3e-3, 0.9, 0.99, 1e-8);
+        Adam nd4j = new Adam(3e-3, 0.9, 0.99, 1e-8);
+        INDArray fusedState = Nd4j.zeros(dt, 1, fused.stateSize(n));
+        INDArray nd4jState = Nd4j.zeros(dt, 1, nd4j.stateSize(n));
+        GradientUpdater<?> a = fused.instantiate(fusedState, true);
+        GradientUpdater<?> b = nd4j.instantiate(nd4jState, true);
+        org.nd4j.linalg.api.rng.Random rng = Nd4j.getRandomFactory().getNewRandomInstance(11);
+        for (int it = 0; it < 15; it++) {
+            INDArray g = Nd4j.randn(rng, new long[] {50, 100}).castTo(dt).muli(it % 3 == 0 ? 10 : 0.1);
+            INDArray ga = g.dup();
+            INDArray gb = g.dup();
+            a.applyUpdater(ga, it, 0);
+            b.applyUpdater(gb, it, 0);
+            double scale = gb.norm2Number().doubleValue();
+            assertTrue(scale > 0);
+            assertEquals(0, ga.sub(gb).norm2Number().doubleValue() / scale, relTol, "step " + it);
+        }
+        assertEquals(0, fusedState.sub(nd4jState).norm2Number().doubleValue()
+                / nd4jState.norm2Number().doubleValue(), relTol);
+    }
+
+    @Test
+    void theLoopTakesOnlyDenseFloatOrDoubleArrays() {
+        INDArray m = Nd4j.zeros(DataType.FLOAT, 4);
+        INDArray v = Nd4j.zeros(DataType.FLOAT, 4);
+        INDArray strided = Nd4j.createFromArray(1f, 9f, 2f, 9f, 3f, 9f, 4f, 9f).get(NDArrayIndex.interval(0, 2, 8));
+        assertEquals(4, strided.length());
+        assertFalse(FusedMoments.apply(strided, m, v, 0.9, 0.999, 1e-8, 1.0, true));
+        assertEquals(0, m.sumNumber().doubleValue(), 0, "nothing may change when the loop declines");
+        assertFalse(FusedMoments.apply(Nd4j.ones(DataType.DOUBLE, 4), m, v, 0.9, 0.999, 1e-8, 1.0, true));
+        INDArray half = Nd4j.zeros(DataType.HALF, 4);
+        assertFalse(FusedMoments.apply(Nd4j.ones(DataType.HALF, 4), half, half.dup(), 0.9, 0.999, 1e-8, 1.0, true));
+
+        // a dense gradient that is a view at an offset of a bigger buffer is read and written in place
+        INDArray big = Nd4j.createFromArray(7f, 7f, 1f, -2f, 4f, 8f);
+        INDArray g = big.get(NDArrayIndex.interval(2, 6));
+        assertTrue(FusedMoments.apply(g, m, v, 0.5, 0.75, 0.0, 2.0, false));
+        // m = 0.5·g, Δ = 2·m = g
+        assertArrayEquals(new float[] {7f, 7f, 1f, -2f, 4f, 8f}, big.toFloatVector(), 1e-7f);
+        assertArrayEquals(new float[] {0.5f, -1f, 2f, 4f}, m.toFloatVector(), 1e-7f);
+        assertArrayEquals(new float[] {0.25f, 1f, 4f, 16f}, v.toFloatVector(), 1e-6f);
+        assertNotEquals(0, v.sumNumber().doubleValue());
+    }
+}
