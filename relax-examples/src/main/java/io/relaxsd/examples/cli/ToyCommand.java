@@ -51,9 +51,15 @@ final class ToyCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.01", description = "Adam learning rate of theta (default ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--phi-lr-multiplier", defaultValue = "1",
-            description = "phi's Adam learning rate / theta's (default ${DEFAULT-VALUE}, the paper's toy setting).")
+    @Option(names = "--phi-lr-multiplier", defaultValue = "0.1",
+            description = "phi's Adam learning rate / theta's (default ${DEFAULT-VALUE}; the paper's toy uses 1, whose "
+                    + "noisy phi steps keep Var(g) too high for p to fall below 0.05 within 5000 steps).")
     double phiLrMultiplier;
+
+    @Option(names = "--pretrain-steps", defaultValue = "1000",
+            description = "Steps that train phi alone, theta fixed at 0, before theta moves (rebar, relax; default "
+                    + "${DEFAULT-VALUE}). They keep the first, REINFORCE-sized gradients out of theta's Adam.")
+    int pretrainSteps;
 
     @Option(names = "--seed", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
@@ -96,7 +102,7 @@ final class ToyCommand implements Callable<Integer> {
         List<ToyProblem.Result> results = new ArrayList<>();
         for (EstimatorConfig cfg : configs) {
             ToyProblem.Result r;
-            try (ProgressBar bar = ProgressBar.create("toy " + cfg.name(), steps, quiet || json)) {
+            try (ProgressBar bar = ProgressBar.create("toy " + cfg.name(), (long) steps + cfg.pretrainSteps(), quiet || json)) {
                 r = ToyProblem.run(cfg, settings, done -> bar.step(1));
             }
             results.add(r);
@@ -132,6 +138,9 @@ final class ToyCommand implements Callable<Integer> {
         if (name.equals("relax")) {
             b.surrogate(EstimatorConfig.SurrogateKind.parse(surrogate)).surrogateWidths(10)
                     .surrogateActivation(EstimatorConfig.Activation.TANH);
+        }
+        if (name.equals("relax") || name.equals("rebar")) {
+            b.pretrainSteps(pretrainSteps);
         }
         return b.phiLrMultiplier(phiLrMultiplier).build();
     }
@@ -188,7 +197,7 @@ final class ToyCommand implements Callable<Integer> {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("provenance", Provenance.collect(List.of("relax", "toy"), Map.of("seed", seed, "lr", lr,
-                "phi_lr_multiplier", phiLrMultiplier, "variance_every", varianceEvery)));
+                "phi_lr_multiplier", phiLrMultiplier, "pretrain_steps", pretrainSteps, "variance_every", varianceEvery)));
         doc.put("runs", runs);
         AtomicFiles.writeString(out.resolve("toy.json"), Json.pretty(doc));
     }

@@ -84,6 +84,11 @@ public final class ToyProblem {
     public static Result run(EstimatorConfig config, Settings s, LongConsumer progress) {
         Toy toy = Estimators.isScoreFunction(config.name()) ? new ScoreToy(config, s) : new PathwiseToy(config, s);
         Random rng = Nd4j.getRandomFactory().getNewRandomInstance(s.seed());
+        int pretrain = config.pretrainSteps();
+        for (int i = 0; i < pretrain; i++) {
+            toy.pretrainStep(rng);
+            progress.accept(i + 1);
+        }
         List<Double> steps = new ArrayList<>();
         List<Double> exact = new ArrayList<>();
         List<Double> logVar = new ArrayList<>();
@@ -100,7 +105,7 @@ public final class ToyProblem {
                 if (i >= s.steps() - tail) {
                     tailSum += f;
                 }
-                progress.accept(i + 1);
+                progress.accept(pretrain + i + 1);
             }
         }
         double theta = toy.theta();
@@ -120,6 +125,10 @@ public final class ToyProblem {
 
         /** One training step; returns the sampled loss f(b). */
         double step(Random rng);
+
+        /** One step of φ alone on the variance loss, θ fixed (surrogate pre-training). */
+        default void pretrainStep(Random rng) {
+        }
 
         /** Var(ĝ) from n independent estimates at the current parameters (no training). */
         double variance(int n, Random rng);
@@ -169,6 +178,11 @@ public final class ToyProblem {
         @Override
         public double theta() {
             return theta.getArr().getDouble(0);
+        }
+
+        @Override
+        public void pretrainStep(Random rng) {
+            trainer.pretrainStep(discrete.drawNoise(1, rng));
         }
 
         @Override

@@ -38,6 +38,27 @@ class ToyProblemTest {
         assertEquals(0.5, ExactGradient.sigmoid(0), 0);
     }
 
+    /**
+     * Surrogate pre-training moves φ only: θ is still 0 when training starts, θ's Adam takes its
+     * first step (exactly lr, bias-corrected) as if fresh, and the trained φ has already cut the
+     * variance of ĝ far below REINFORCE's level at the start.
+     */
+    @Test
+    void pretrainingTrainsPhiAloneAndLeavesThetasAdamFresh() {
+        double lr = 0.05;
+        double t = 0.499;
+        ToyProblem.Settings s = new ToyProblem.Settings(t, 1, lr, 1, 5, 1, 400);
+        ToyProblem.Result pre = ToyProblem.run(EstimatorConfig.builder("relax").pretrainSteps(300).build(), s, i -> { });
+        ToyProblem.Result none = ToyProblem.run(EstimatorConfig.of("relax"), s, i -> { });
+        assertEquals(ToyProblem.exactLoss(0.5, t), pre.exactLoss()[0], 1e-12);
+        // exact loss is linear in p: p = (L − t²)/(1 − 2t). A fresh Adam's first step is
+        // lr·g/(|g| + ε) ≈ lr; one whose clock had run on during pre-training would step ≈ 1.6·lr
+        double p1 = (pre.exactLoss()[1] - t * t) / (1 - 2 * t);
+        assertEquals(lr, Math.abs(Math.log(p1 / (1 - p1))), 1e-3);
+        assertTrue(pre.logVariance()[0] < none.logVariance()[0] - 3,
+                "log Var after pre-training " + pre.logVariance()[0] + ", without " + none.logVariance()[0]);
+    }
+
     @Test
     void settingsNameTheBadField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
