@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -102,16 +101,13 @@ public final class VaeModel {
         if (scoreFunction) {
             buildScoreFunction(x, invBatch, theta);
         } else {
-            SDVariable z = estimator == null ? softmaxBottleneck(theta)
-                    : setup.binary()
-                    ? discrete.bernoulli("z", theta, setup.variables(), estimator)
-                    : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator);
-            SDVariable kl = sd.identity(KL_SUM, klSum(theta));
+            SDVariable z = bottleneck(discrete, theta, setup, estimator);
+            SDVariable kl = sd.identity(KL_SUM, klSum(discrete, theta, setup));
             SDVariable trainLogits = decoder.apply(z);
             SDVariable trainSum = reconSum(x, trainLogits).add(kl);
             sd.math().mul(LOSS, trainSum, invBatch);
             if (relaxedForward) {
-                SDVariable hard = hardSample(theta);
+                SDVariable hard = hardSample(discrete, theta, setup);
                 SDVariable hardLogits = decoder.apply(hard);
                 sd.nn().sigmoid(RECONSTRUCTION, hardLogits);
                 sd.identity(NELBO_SUM, reconSum(x, hardLogits).add(kl));
@@ -137,12 +133,22 @@ public final class VaeModel {
         return new VaeModel(setup, null, initSeed);
     }
 
-    private SDVariable softmaxBottleneck(SDVariable theta) {
-        if (setup.binary()) {
-            return sd.nn().sigmoid(theta);
+    /**
+     * z: the estimator's node on θ, or for {@code estimator == null} the deterministic softmax per
+     * variable (sigmoid for binary latents) of the benchmark's baseline.
+     */
+    static SDVariable bottleneck(Discrete discrete, SDVariable theta, VaeSetup setup, EstimatorConfig estimator) {
+        SameDiff sd = theta.getSameDiff();
+        if (estimator == null) {
+            if (setup.binary()) {
+                return sd.nn().sigmoid(theta);
+            }
+            SDVariable rows = sd.nn().softmax(sd.reshape(theta, -1, setup.categories()), 1);
+            return sd.reshape(rows, -1, setup.latentWidth());
         }
-        SDVariable rows = sd.nn().softmax(sd.reshape(theta, -1, setup.categories()), 1);
-        return sd.reshape(rows, -1, setup.latentWidth());
+        return setup.binary()
+                ? discrete.bernoulli("z", theta, setup.variables(), estimator)
+                : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator);
     }
 
     /**
@@ -156,7 +162,7 @@ public final class VaeModel {
         ScoreFunctionNode node = setup.binary()
                 ? discrete.bernoulli("z", theta, setup.variables(), estimator, loss)
                 : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator, loss);
-        SDVariable kl = sd.identity(KL_SUM, klSum(theta));
+        SDVariable kl = sd.identity(KL_SUM, klSum(discrete, theta, setup));
         sd.identity(NELBO_SUM, node.lossAtSample().sum().add(kl));
         sd.identity(GRADIENT_SECOND_MOMENT, node.varianceLoss());
         sd.identity(LOSS, node.modelLoss().add(kl.mul(invBatch)).add(node.varianceLoss()));
@@ -165,19 +171,32 @@ public final class VaeModel {
         stateUpdates.addAll(node.stateUpdates());
     }
 
+    /**
+     * Σ over batch and pixels of the Bernoulli cross-entropy −[x log σ(a) + (1 − x) log(1 − σ(a))]
+     * = softplus(a) − x·a, written stably as max(a, 0) − x·a + log1p(exp(−|a|)).
+     *
+     * <p>Not {@code sd.loss().sigmoidCrossEntropy}: in 1.0.0-M2.1 its backward op ignores the
+     * gradient arriving from above, so a loss scaled by 1/B after it gets the gradient of the
+     * unscaled sum (B times too large, measured in {@code FusedStepTest}): the reconstruction term
+     * then outweighs the KL term B-fold in training.
+     */
     private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {
-        return sd.loss().sigmoidCrossEntropy(x, pixelLogits, null, LossReduce.SUM, 0.0);
+        SDVariable a = pixelLogits;
+        SDVariable tail = sd.math().log1p(sd.math().exp(sd.math().abs(a).neg()));
+        return sd.nn().relu(a, 0.0).sub(x.mul(a)).add(tail).sum();
     }
 
-    private SDVariable klSum(SDVariable theta) {
+    /** Σ over the batch of KL(q(z|x) ‖ uniform prior), analytic from θ. */
+    static SDVariable klSum(Discrete discrete, SDVariable theta, VaeSetup setup) {
         SDVariable perExample = setup.binary()
                 ? discrete.klToUniformBernoulli(theta, setup.variables())
                 : discrete.klToUniformCategorical(theta, setup.variables(), setup.categories());
         return perExample.sum();
     }
 
-    /** D (or b) from the same uniforms as the estimator node, without gradient. */
-    private SDVariable hardSample(SDVariable theta) {
+    /** D (or b) from the same uniforms as the graph's (first) estimator node, without gradient. */
+    static SDVariable hardSample(Discrete discrete, SDVariable theta, VaeSetup setup) {
+        SameDiff sd = theta.getSameDiff();
         Discrete.NodeInfo node = discrete.nodes().get(0);
         SDVariable u = sd.getVariable(node.uniformPlaceholder());
         if (setup.binary()) {
