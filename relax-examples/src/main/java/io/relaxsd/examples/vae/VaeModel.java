@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -166,7 +165,24 @@ public final class VaeModel {
     }
 
     private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {
-        return sd.loss().sigmoidCrossEntropy(x, pixelLogits, null, LossReduce.SUM, 0.0);
+        return bernoulliCrossEntropySum(x, pixelLogits);
+    }
+
+    /**
+     * Σ (over all entries) of the Bernoulli cross-entropy of pixel logits a against targets x ∈ [0, 1],
+     * −x log σ(a) − (1 − x) log(1 − σ(a)) = max(a, 0) − x·a + log(1 + exp(−|a|)), in this stable form
+     * (finite for any a; {@code sd.nn().softplus} is ∞ in FLOAT from a ≈ 89).
+     *
+     * <p>Written out with plain ops on purpose: the fused {@code sd.loss().sigmoidCrossEntropy} of
+     * SameDiff 1.0.0-M2.1 ignores the gradient arriving at its output (it assumes it is the final loss),
+     * so in {@code loss = (recon + KL) · 1/B} the decoder and the reconstruction path to the encoder got
+     * B times the intended gradient while the KL got the intended one.
+     */
+    static SDVariable bernoulliCrossEntropySum(SDVariable x, SDVariable pixelLogits) {
+        SameDiff sd = pixelLogits.getSameDiff();
+        SDVariable a = pixelLogits;
+        SDVariable tail = sd.math().log1p(sd.math().exp(sd.math().abs(a).neg()));
+        return sd.nn().relu(a, 0.0).sub(x.mul(a)).add(tail).sum();
     }
 
     private SDVariable klSum(SDVariable theta) {
