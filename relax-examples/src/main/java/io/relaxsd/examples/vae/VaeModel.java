@@ -171,16 +171,22 @@ public final class VaeModel {
         stateUpdates.addAll(node.stateUpdates());
     }
 
-    /**
-     * Σ over batch and pixels of the Bernoulli cross-entropy −[x log σ(a) + (1 − x) log(1 − σ(a))]
-     * = softplus(a) − x·a, written stably as max(a, 0) − x·a + log1p(exp(−|a|)).
-     *
-     * <p>Not {@code sd.loss().sigmoidCrossEntropy}: in 1.0.0-M2.1 its backward op ignores the
-     * gradient arriving from above, so a loss scaled by 1/B after it gets the gradient of the
-     * unscaled sum (B times too large, measured in {@code FusedStepTest}): the reconstruction term
-     * then outweighs the KL term B-fold in training.
-     */
     private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {
+        return bernoulliCrossEntropySum(x, pixelLogits);
+    }
+
+    /**
+     * Σ (over all entries) of the Bernoulli cross-entropy of pixel logits a against targets x ∈ [0, 1],
+     * −x log σ(a) − (1 − x) log(1 − σ(a)) = max(a, 0) − x·a + log(1 + exp(−|a|)), in this stable form
+     * (finite for any a; {@code sd.nn().softplus} is ∞ in FLOAT from a ≈ 89).
+     *
+     * <p>Written out with plain ops on purpose: the fused {@code sd.loss().sigmoidCrossEntropy} of
+     * SameDiff 1.0.0-M2.1 ignores the gradient arriving at its output (it assumes it is the final loss),
+     * so in {@code loss = (recon + KL) · 1/B} the decoder and the reconstruction path to the encoder got
+     * B times the intended gradient while the KL got the intended one.
+     */
+    static SDVariable bernoulliCrossEntropySum(SDVariable x, SDVariable pixelLogits) {
+        SameDiff sd = pixelLogits.getSameDiff();
         SDVariable a = pixelLogits;
         SDVariable tail = sd.math().log1p(sd.math().exp(sd.math().abs(a).neg()));
         return sd.nn().relu(a, 0.0).sub(x.mul(a)).add(tail).sum();

@@ -55,6 +55,7 @@ public final class VaeTrainer {
     private final int evalBatch;
     private final List<EpochMetrics> history = new ArrayList<>();
     private int iteration;
+    private final FusedStep fused;
 
     /**
      * @param evalBatch rows per {@code output} call when evaluating the test set
@@ -89,11 +90,23 @@ public final class VaeTrainer {
         this.seed = seed;
         this.evalBatch = evalBatch;
         model.prepareGradients();
+        // pathwise estimators (and the softmax baseline) train through the hand-written step
+        this.fused = model.scoreFunction() ? null : new FusedStep(model);
     }
 
     /** One optimisation step on the pixel batch {@code x}; returns its −ELBO (hard sample, batch mean). */
     public double step(INDArray x, Random rng) {
         Map<String, INDArray> feed = model.feed(x, rng);
+        if (fused != null) {
+            FusedStep.Result f = fused.step(feed);
+            if (!Double.isFinite(f.nelbo())) {
+                throw new IllegalStateException("the -ELBO became " + f.nelbo() + " at step " + (iteration + 1)
+                        + "; try a lower learning rate");
+            }
+            updaters.apply(f.gradients(), iteration, history.size());
+            iteration++;
+            return f.nelbo();
+        }
         OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, stepOutputs, paramNames);
         Map<String, INDArray> outs = r.getOutputs();
         String out = stepOutputs.get(0);
