@@ -11,48 +11,52 @@ import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The training step of a pathwise VAE (and of the softmax baseline) with the encoder and decoder as
- * hand-written GEMMs into arrays allocated once, and only the estimator node and the KL term run as
- * a small SameDiff graph:
+ * The training step of a pathwise VAE (and of the softmax baseline) with the encoder, decoder,
+ * reconstruction loss and KL term written by hand (GEMMs into arrays allocated once, loops over
+ * float arrays), and only the estimator node running as a small SameDiff graph:
  *
  * <pre>
  *   θ = enc(x)                                       Nd4j.gemm, bias, activation in place
- *   z, KL = node(θ, noise)                           SameDiff: the same Discrete node as VaeModel's
- *   a = dec(z);  f = Σ softplus(a) − x·a;  δa = (σ(a) − x)/B      one loop
+ *   z = D = onehot(argmax(θ + G))                    the forward value of a hard-forward node
+ *       (relaxed-forward estimators: the node's own forward, one SameDiff call)
+ *   a = dec(z);  f = Σ softplus(a) − x·a;  δa = (σ(a) − x)/B
  *   δz = dec backward (weight and bias gradients into preallocated arrays)
- *   δθ = ∂[Σ z·sg(δz) + KL/B]/∂θ                      SameDiff: the estimator's own backward
+ *   δθ = ∂[Σ z·sg(δz)]/∂θ + ∂KL/∂θ / B                SameDiff: the estimator's own backward; KL by hand
  *   enc backward
  * </pre>
  *
  * Why: in ND4J 1.0.0-M2.1 every SameDiff op allocates its output, and a fresh 1.6 MB array costs
  * about 3.5 ms (measured): the weight gradients of the 784×512 layers alone cost more than their
- * GEMMs. Here a GEMM into an existing array runs at the machine's GEMM rate. The parameters are the
- * model's own arrays, so updaters, checkpoints and evaluation (which stays on the SameDiff graph)
- * are unchanged; {@code VaeModelTest} checks value and gradients against the graph's autodiff.
+ * GEMMs; and each op carries ~70 µs of session overhead. The parameters are the model's own arrays,
+ * so updaters, checkpoints and evaluation (which stays on the SameDiff graph) are unchanged.
+ * {@code FusedStepTest} checks value and gradients against the graph's autodiff. The node's backward
+ * call also returns its own sample; if float rounding ever broke a near-tie differently from the
+ * forward computed here, the step is redone with the node's sample, so the two always agree.
  */
 final class FusedStep {
     private static final String LOGITS = "logits";
     private static final String DZ = "dz";
-    private static final String INV_BATCH = "inv_batch";
     private static final String NODE_LOSS = "node_loss";
     private static final String Z = "z_out";
     private static final String HARD = "hard_out";
-    private static final String KL = "kl_sum";
 
     private final VaeModel model;
     private final SameDiff node = SameDiff.create();
     private final Layers encoder;
     private final Layers decoder;
     private final boolean relaxedForward;
+    private final String uniforms;         // the node's noise placeholder; null for the softmax baseline
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private long rows = -1;
     private INDArray onesRow;
     private INDArray reconDelta;
+    private final float[][] scratch = {new float[0], new float[0]};
 
     FusedStep(VaeModel model) {
         if (model.scoreFunction()) {
@@ -68,14 +72,13 @@ final class FusedStep {
         SDVariable anchor = node.var("anchor", Nd4j.scalar(DataType.FLOAT, 0f));
         SDVariable theta = node.placeHolder(LOGITS, DataType.FLOAT, -1, setup.latentWidth()).add(anchor);
         SDVariable dz = node.placeHolder(DZ, DataType.FLOAT, -1, setup.latentWidth());
-        SDVariable invBatch = node.placeHolder(INV_BATCH, DataType.FLOAT);
         SDVariable z = VaeModel.bottleneck(discrete, theta, setup, model.estimator());
         node.identity(Z, z);
+        this.uniforms = model.estimator() == null ? null : discrete.nodes().get(0).uniformPlaceholder();
         if (relaxedForward) {
             node.identity(HARD, VaeModel.hardSample(discrete, theta, setup));
         }
-        SDVariable kl = node.identity(KL, VaeModel.klSum(discrete, theta, setup));
-        node.identity(NODE_LOSS, z.mul(dz).sum().add(kl.mul(invBatch))).markAsLoss();
+        node.identity(NODE_LOSS, z.mul(dz).sum()).markAsLoss();
         node.setLossVariables(NODE_LOSS);
         GradFunctions.createQuietly(node);
         this.encoder = new Layers(model.encoder());
@@ -102,24 +105,149 @@ final class FusedStep {
         nodeFeed.remove(VaeModel.INPUT);
         nodeFeed.remove(VaeModel.INV_BATCH);
         nodeFeed.put(LOGITS, theta);
-        nodeFeed.put(INV_BATCH, Nd4j.scalar(DataType.FLOAT, invB));
-        List<String> outs = new ArrayList<>(List.of(Z, KL));
+        INDArray hard = null;
+        INDArray z;
         if (relaxedForward) {
-            outs.add(HARD);
+            Map<String, INDArray> out = node.output(nodeFeed, Z, HARD);
+            z = out.get(Z);
+            hard = out.get(HARD);
+        } else {
+            // the forward value of a hard-forward node is the sample itself (softmax for the baseline),
+            // cheap here; one SameDiff call then does the node's backward and returns its own z to check
+            z = forwardValue(theta, uniforms == null ? null : feed.get(uniforms));
         }
-        Map<String, INDArray> nodeOut = node.output(nodeFeed, outs);
-        double kl = nodeOut.get(KL).getDouble(0);
-        INDArray a = decoder.forward(nodeOut.get(Z));
-        double recon = bce(a, x, reconDelta, invB);
-        INDArray dz = decoder.backward(reconDelta, gradients, true);
-        nodeFeed.put(DZ, dz);
-        INDArray dTheta = node.calculateGradients(nodeFeed, LOGITS).get(LOGITS);
+        double recon = 0;
+        OutAndGrad r = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            recon = bce(decoder.forward(z), x, reconDelta, invB);
+            nodeFeed.put(DZ, decoder.backward(reconDelta, gradients, true));
+            r = node.calculateGradientsAndOutputs(nodeFeed, List.of(Z), List.of(LOGITS));
+            INDArray nodeZ = r.getOutputs().get(Z);
+            if (relaxedForward || nodeZ.equals(z)) {
+                break;
+            }
+            z = nodeZ;      // a near-tie that float rounding broke the other way: redo with the node's own sample
+        }
+        INDArray dTheta = r.getGradients().get(LOGITS);
+        double kl = klAndGradient(theta, dTheta, invB);
         encoder.backward(dTheta, gradients, false);
         if (relaxedForward) {
             // the reported −ELBO decodes the hard sample drawn from the same noise
-            recon = bce(decoder.forward(nodeOut.get(HARD)), x, null, invB);
+            recon = bce(decoder.forward(hard), x, null, invB);
         }
         return new Result((recon + kl) / b, gradients);
+    }
+
+    /**
+     * Σ over the batch of KL(q(z|x) ‖ uniform prior), and its gradient / B added into {@code dTheta}:
+     * categorical rows KL = Σ_k π_k log(π_k C) with ∂KL/∂θ_j = π_j (log π_j − Σ_k π_k log π_k);
+     * Bernoulli KL = p log 2p + (1 − p) log 2(1 − p) with ∂KL/∂θ = p(1 − p) θ. (The model graph
+     * computes the same term with {@link VaeModel#klSum}; {@code FusedStepTest} compares the two.)
+     */
+    private double klAndGradient(INDArray theta, INDArray dTheta, float invB) {
+        int n = (int) theta.length();
+        float[] t = scratch(0, n);
+        float[] d = scratch(1, n);
+        floats(theta).get(0, t, 0, n);
+        FloatBuffer dv = floats(dTheta);
+        dv.get(0, d, 0, n);
+        double kl = 0;
+        VaeSetup setup = model.setup();
+        if (setup.binary()) {
+            for (int i = 0; i < n; i++) {
+                double th = t[i];
+                double logP = -softplus(-th);
+                double log1mP = -softplus(th);
+                double p = Math.exp(logP);
+                kl += p * (logP + LOG2) + (1 - p) * (log1mP + LOG2);
+                d[i] += (float) (p * (1 - p) * th * invB);
+            }
+        } else {
+            int c = setup.categories();
+            double logC = Math.log(c);
+            for (int row = 0; row < n; row += c) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < c; k++) {
+                    max = Math.max(max, t[row + k]);
+                }
+                double sum = 0;
+                for (int k = 0; k < c; k++) {
+                    sum += Math.exp(t[row + k] - max);
+                }
+                double logSum = Math.log(sum);
+                double plogp = 0;
+                for (int k = 0; k < c; k++) {
+                    double logPi = t[row + k] - max - logSum;
+                    plogp += Math.exp(logPi) * logPi;
+                }
+                kl += plogp + logC;
+                for (int k = 0; k < c; k++) {
+                    double logPi = t[row + k] - max - logSum;
+                    d[row + k] += (float) (Math.exp(logPi) * (logPi - plogp) * invB);
+                }
+            }
+        }
+        dv.put(0, d, 0, n);
+        return kl;
+    }
+
+    private static final double LOG2 = Math.log(2);
+
+    private static double softplus(double a) {
+        return Math.max(a, 0) + Math.log(1 + Math.exp(-Math.abs(a)));
+    }
+
+    /**
+     * The node's forward value for hard-forward estimators, D = onehot(argmax(θ + G)) with
+     * G = −log(−log u) (b = 1[θ + log u − log(1 − u) &gt; 0] for Bernoulli), or the baseline's
+     * softmax (sigmoid) when {@code u} is null.
+     */
+    private INDArray forwardValue(INDArray theta, INDArray u) {
+        int n = (int) theta.length();
+        float[] t = scratch(0, n);
+        floats(theta).get(0, t, 0, n);
+        float[] uv = null;
+        if (u != null) {
+            uv = scratch(1, n);
+            floats(u).get(0, uv, 0, n);
+        }
+        float[] z = new float[n];
+        VaeSetup setup = model.setup();
+        if (setup.binary()) {
+            for (int i = 0; i < n; i++) {
+                z[i] = uv == null ? (float) (1 / (1 + Math.exp(-t[i])))
+                        : t[i] + Math.log(uv[i]) - Math.log1p(-uv[i]) > 0 ? 1f : 0f;
+            }
+        } else {
+            int c = setup.categories();
+            for (int row = 0; row < n; row += c) {
+                if (uv == null) {
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int k = 0; k < c; k++) {
+                        max = Math.max(max, t[row + k]);
+                    }
+                    double sum = 0;
+                    for (int k = 0; k < c; k++) {
+                        sum += Math.exp(t[row + k] - max);
+                    }
+                    for (int k = 0; k < c; k++) {
+                        z[row + k] = (float) (Math.exp(t[row + k] - max) / sum);
+                    }
+                } else {
+                    int best = 0;
+                    double bestValue = Double.NEGATIVE_INFINITY;
+                    for (int k = 0; k < c; k++) {
+                        double v = t[row + k] - Math.log(-Math.log(uv[row + k]));
+                        if (v > bestValue) {
+                            bestValue = v;
+                            best = k;
+                        }
+                    }
+                    z[row + best] = 1f;
+                }
+            }
+        }
+        return Nd4j.create(z, theta.shape(), 'c');
     }
 
     /** The step's −ELBO (batch mean) and the gradients of the training loss. */
@@ -141,23 +269,33 @@ final class FusedStep {
      * Σ softplus(a) − x·a over the batch (computed stably as max(a, 0) − x·a + log1p(exp(−|a|))),
      * and, if {@code delta} is given, δ = (σ(a) − x)/B into it.
      */
-    private static double bce(INDArray a, INDArray x, INDArray delta, float invB) {
-        FloatBuffer av = floats(a);
-        FloatBuffer xv = floats(x);
-        FloatBuffer dv = delta == null ? null : floats(delta);
+    private double bce(INDArray a, INDArray x, INDArray delta, float invB) {
         int n = (int) a.length();
+        float[] as = scratch(0, n);
+        float[] xs = scratch(1, n);
+        floats(a).get(0, as, 0, n);
+        floats(x).get(0, xs, 0, n);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            float ai = av.get(i);
-            float xi = xv.get(i);
+            float ai = as[i];
+            float xi = xs[i];
             float e = (float) Math.exp(-Math.abs(ai));
-            sum += Math.max(ai, 0f) - xi * ai + Math.log1p(e);
-            if (dv != null) {
-                float s = ai >= 0 ? 1f / (1f + e) : e / (1f + e);
-                dv.put(i, (s - xi) * invB);
-            }
+            sum += Math.max(ai, 0f) - xi * ai + Math.log(1.0 + e);   // log1p is not an intrinsic: 3x slower
+            float s = ai >= 0 ? 1f / (1f + e) : e / (1f + e);
+            as[i] = (s - xi) * invB;
+        }
+        if (delta != null) {
+            floats(delta).put(0, as, 0, n);
         }
         return sum;
+    }
+
+    /** Reusable heap scratch array {@code slot} of at least n floats. */
+    private float[] scratch(int slot, int n) {
+        if (scratch[slot].length < n) {
+            scratch[slot] = new float[n];
+        }
+        return scratch[slot];
     }
 
     /** The native memory of a dense FLOAT array (dense: the arrays here are all allocated by this class or fed). */
@@ -238,21 +376,27 @@ final class FusedStep {
         private void activate(INDArray h) {
             FloatBuffer v = floats(h);
             int n = (int) h.length();
+            float[] y = scratch(0, n);
+            v.get(0, y, 0, n);
             for (int k = 0; k < n; k++) {
-                float y = v.get(k);
-                v.put(k, relu ? Math.max(y, 0f) : (float) Math.tanh(y));
+                y[k] = relu ? Math.max(y[k], 0f) : (float) Math.tanh(y[k]);
             }
+            v.put(0, y, 0, n);
         }
 
         /** d ← d ⊙ act'(pre), written with the activation's output y: relu' = 1[y &gt; 0], tanh' = 1 − y². */
         private void activationBackward(INDArray d, INDArray y) {
             FloatBuffer dv = floats(d);
-            FloatBuffer yv = floats(y);
             int n = (int) d.length();
+            float[] ds = scratch(0, n);
+            float[] ys = scratch(1, n);
+            dv.get(0, ds, 0, n);
+            floats(y).get(0, ys, 0, n);
             for (int k = 0; k < n; k++) {
-                float yk = yv.get(k);
-                dv.put(k, relu ? (yk > 0 ? dv.get(k) : 0f) : dv.get(k) * (1 - yk * yk));
+                float yk = ys[k];
+                ds[k] = relu ? (yk > 0 ? ds[k] : 0f) : ds[k] * (1 - yk * yk);
             }
+            dv.put(0, ds, 0, n);
         }
     }
 }
