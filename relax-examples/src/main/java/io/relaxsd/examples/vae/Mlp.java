@@ -101,7 +101,7 @@ final class Mlp {
             }
         }
         SDVariable a = h;
-        SDVariable value = sd.nn().softplus(a).sub(x.mul(a)).sum(1);
+        SDVariable value = VaeModel.bernoulliCrossEntropy(x, a).sum(1);   // stable: softplus is ∞ from a ≈ 89
         SDVariable delta = sd.nn().sigmoid(a).sub(x);
         for (int i = layers - 1; i >= 0; i--) {
             SDVariable back = delta.mmul(sd.transpose(weights.get(i)));

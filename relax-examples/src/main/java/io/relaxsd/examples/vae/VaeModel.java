@@ -186,10 +186,15 @@ public final class VaeModel {
      * B times the intended gradient while the KL got the intended one.
      */
     static SDVariable bernoulliCrossEntropySum(SDVariable x, SDVariable pixelLogits) {
+        return bernoulliCrossEntropy(x, pixelLogits).sum();
+    }
+
+    /** The same cross-entropy per entry (not summed), for per-example sums. */
+    static SDVariable bernoulliCrossEntropy(SDVariable x, SDVariable pixelLogits) {
         SameDiff sd = pixelLogits.getSameDiff();
         SDVariable a = pixelLogits;
         SDVariable tail = sd.math().log1p(sd.math().exp(sd.math().abs(a).neg()));
-        return sd.nn().relu(a, 0.0).sub(x.mul(a)).add(tail).sum();
+        return sd.nn().relu(a, 0.0).sub(x.mul(a)).add(tail);
     }
 
     /** Σ over the batch of KL(q(z|x) ‖ uniform prior), analytic from θ. */
