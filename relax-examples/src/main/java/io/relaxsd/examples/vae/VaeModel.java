@@ -264,6 +264,22 @@ public final class VaeModel {
         return m;
     }
 
+    /**
+     * Graph variables that are neither parameters nor φ, e.g. a running-mean baseline and its update
+     * count: state that changes during training and belongs in a checkpoint.
+     */
+    public Map<String, INDArray> stateVariables() {
+        java.util.Set<String> skip = new java.util.HashSet<>(parameters().keySet());
+        skip.addAll(controlNames);
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE && !skip.contains(v.name())) {
+                m.put(v.name(), v.getArr());
+            }
+        }
+        return m;
+    }
+
     /** State changes to run after each step with the named outputs (e.g. a running-mean baseline). */
     public List<StateUpdate> stateUpdates() {
         return List.copyOf(stateUpdates);

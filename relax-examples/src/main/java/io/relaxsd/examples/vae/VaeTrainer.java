@@ -237,6 +237,7 @@ public final class VaeTrainer {
         params.forEach((k, v) -> arrays.put("param:" + k, v));
         updaters.states().forEach((k, v) -> arrays.put("updater:" + k, v));
         controls.forEach((k, v) -> arrays.put("control:" + k, v));
+        model.stateVariables().forEach((k, v) -> arrays.put("state:" + k, v));
         if (controlUpdaters != null) {
             controlUpdaters.states().forEach((k, v) -> arrays.put("control-updater:" + k, v));
         }
@@ -290,6 +291,12 @@ public final class VaeTrainer {
                     throw new IOException("checkpoint control parameter " + key + " does not fit the model");
                 }
                 p.assign(a.reshape(p.shape()));
+            } else if (key.startsWith("state:")) {
+                INDArray v = model.stateVariables().get(key.substring(6));
+                if (v == null || v.length() != a.length()) {
+                    throw new IOException("checkpoint state " + key + " does not fit the model");
+                }
+                v.assign(a.reshape(v.shape()));
             } else if (key.startsWith("control-updater:")) {
                 controlStates.put(key.substring(16), a);
             }

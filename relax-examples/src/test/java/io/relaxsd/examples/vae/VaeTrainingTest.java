@@ -72,11 +72,14 @@ class VaeTrainingTest {
         assertTrue(last.testNelbo() < 0.6 * initial, "test -ELBO " + last.testNelbo() + " vs initial " + initial);
     }
 
-    @Test
-    void resumedRunEqualsUninterruptedRun() throws Exception {
+    /** Also REINFORCE with a running-mean baseline, whose baseline is training state outside the parameters. */
+    @ParameterizedTest
+    @ValueSource(strings = {"reinmax", "reinforce"})
+    void resumedRunEqualsUninterruptedRun(String estimator) throws Exception {
         SyntheticDigits train = new SyntheticDigits(300, 50, 3);
         SyntheticDigits test = new SyntheticDigits(100, 100, 4);
-        EstimatorConfig cfg = EstimatorConfig.builder("reinmax").temperature(1.5).build();
+        EstimatorConfig cfg = estimator.equals("reinmax") ? EstimatorConfig.builder("reinmax").temperature(1.5).build()
+                : EstimatorConfig.builder("reinforce").baseline(EstimatorConfig.Baseline.RUNNING_MEAN).build();
         VaeSetup setup = VaeSetup.categorical(4, 3);
 
         VaeTrainer full = new VaeTrainer(VaeModel.build(setup, cfg, 21), OptimizerKind.RADAM.create(1e-3), 9, 64);
