@@ -89,6 +89,10 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--alpha", description = "generalised ReinMax alpha (default: library default)")
     Double alpha;
 
+    @Option(names = "--pretrain-steps", paramLabel = "N",
+            description = "rebar, relax: train phi alone on N training batches before the model moves (default: 0)")
+    Integer pretrainSteps;
+
     @Option(names = "--optimizer", description = "radam | adam (default: per estimator)")
     String optimizer;
 
@@ -271,6 +275,9 @@ public final class VaeCommand implements Callable<Integer> {
             }
             if (alpha != null) {
                 b.alpha(alpha);
+            }
+            if (pretrainSteps != null) {
+                b.pretrainSteps(pretrainSteps);
             }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             list.add(new VaeRunConfig(s, b.build(), opt, lr != null ? lr : d.learningRate(), batch, epochs, seed,

@@ -121,7 +121,8 @@ public final class VaeTrainer {
         }
         updaters.apply(r.getGradients(), iteration, history.size());
         if (controlUpdaters != null) {
-            controlUpdaters.apply(r.getGradients(), iteration, history.size());
+            // φ's Adam clock runs on from its pre-training steps
+            controlUpdaters.apply(r.getGradients(), iteration + model.estimator().pretrainSteps(), history.size());
         }
         for (StateUpdate u : model.stateUpdates()) {
             u.apply().accept(outs.get(u.output()));
@@ -130,9 +131,37 @@ public final class VaeTrainer {
         return value;
     }
 
+    /**
+     * Surrogate pre-training: {@code steps} updates of φ alone (the model stays put) on training
+     * batches, before the first model step; a no-op without φ. Uses its own noise stream, so the
+     * training run that follows draws the same noise with and without it.
+     */
+    public void pretrainControl(ImageBatches train, int steps) {
+        if (controlUpdaters == null || steps <= 0) {
+            return;
+        }
+        Random rng = epochRandom(seed, 0, 2);
+        int done = 0;
+        List<String> names = new ArrayList<>(controls.keySet());
+        while (done < steps) {
+            Iterator<INDArray> it = train.epoch(0);
+            if (!it.hasNext()) {
+                throw new IllegalStateException("the training data yielded no batches");
+            }
+            while (it.hasNext() && done < steps) {
+                Map<String, INDArray> grads = model.sameDiff().calculateGradients(model.feed(it.next(), rng), names);
+                controlUpdaters.apply(grads, done, 0);
+                done++;
+            }
+        }
+    }
+
     /** Trains one epoch, evaluates, records and returns its metrics. */
     public EpochMetrics runEpoch(ImageBatches train, ImageBatches test, Listener listener) {
         int epoch = history.size() + 1;
+        if (epoch == 1 && iteration == 0) {
+            pretrainControl(train, model.estimator() == null ? 0 : model.estimator().pretrainSteps());
+        }
         Random rng = epochRandom(seed, epoch, 0);
         int stepsInEpoch = train.batchCount();
         long start = System.nanoTime();

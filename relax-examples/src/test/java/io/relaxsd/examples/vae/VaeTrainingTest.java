@@ -7,6 +7,7 @@ import io.relaxsd.estimator.EstimatorConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import io.relaxsd.mnist.MnistDataException;
@@ -70,6 +71,28 @@ class VaeTrainingTest {
         }
         System.out.printf("[vae-test synthetic] binary-linear st: test -ELBO %.2f -> %.2f%n", initial, last.testNelbo());
         assertTrue(last.testNelbo() < 0.6 * initial, "test -ELBO " + last.testNelbo() + " vs initial " + initial);
+    }
+
+    /** RELAX's surrogate pre-training moves φ and nothing else. */
+    @Test
+    void pretrainingMovesOnlyPhi() {
+        SyntheticDigits train = new SyntheticDigits(100, 50, 3);
+        VaeModel model = VaeModel.build(VaeSetup.categorical(4, 3),
+                EstimatorConfig.builder("relax").pretrainSteps(4).build(), 5);
+        VaeTrainer trainer = new VaeTrainer(model, OptimizerKind.ADAM.create(1e-3), 9, 64);
+        Map<String, INDArray> params = new java.util.HashMap<>();
+        model.parameters().forEach((k, v) -> params.put(k, v.dup()));
+        Map<String, INDArray> phi = new java.util.HashMap<>();
+        model.controlParameters().forEach((k, v) -> phi.put(k, v.dup()));
+        assertTrue(!phi.isEmpty());
+        trainer.pretrainControl(train, 4);
+        model.parameters().forEach((k, v) -> assertEquals(params.get(k), v, k + " moved during pre-training"));
+        double moved = 0;
+        for (Map.Entry<String, INDArray> e : model.controlParameters().entrySet()) {
+            moved += e.getValue().sub(phi.get(e.getKey())).norm2Number().doubleValue();
+        }
+        assertTrue(moved > 1e-4, "phi did not move: " + moved);
+        assertEquals(0, trainer.iteration());
     }
 
     /** Also REINFORCE with a running-mean baseline, whose baseline is training state outside the parameters. */
