@@ -166,23 +166,15 @@ final class FusedStep {
             int c = setup.categories();
             double logC = Math.log(c);
             for (int row = 0; row < n; row += c) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < c; k++) {
-                    max = Math.max(max, t[row + k]);
-                }
-                double sum = 0;
-                for (int k = 0; k < c; k++) {
-                    sum += Math.exp(t[row + k] - max);
-                }
-                double logSum = Math.log(sum);
+                double logZ = logSumExp(t, row, c);
                 double plogp = 0;
                 for (int k = 0; k < c; k++) {
-                    double logPi = t[row + k] - max - logSum;
+                    double logPi = t[row + k] - logZ;
                     plogp += Math.exp(logPi) * logPi;
                 }
                 kl += plogp + logC;
                 for (int k = 0; k < c; k++) {
-                    double logPi = t[row + k] - max - logSum;
+                    double logPi = t[row + k] - logZ;
                     d[row + k] += (float) (Math.exp(logPi) * (logPi - plogp) * invB);
                 }
             }
@@ -192,6 +184,19 @@ final class FusedStep {
     }
 
     private static final double LOG2 = Math.log(2);
+
+    /** log Σ_k exp(t[from + k]), k &lt; c, shifted by the max. */
+    private static double logSumExp(float[] t, int from, int c) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < c; k++) {
+            max = Math.max(max, t[from + k]);
+        }
+        double sum = 0;
+        for (int k = 0; k < c; k++) {
+            sum += Math.exp(t[from + k] - max);
+        }
+        return max + Math.log(sum);
+    }
 
     private static double softplus(double a) {
         return Math.max(a, 0) + Math.log(1 + Math.exp(-Math.abs(a)));
@@ -222,16 +227,9 @@ final class FusedStep {
             int c = setup.categories();
             for (int row = 0; row < n; row += c) {
                 if (uv == null) {
-                    double max = Double.NEGATIVE_INFINITY;
+                    double logZ = logSumExp(t, row, c);
                     for (int k = 0; k < c; k++) {
-                        max = Math.max(max, t[row + k]);
-                    }
-                    double sum = 0;
-                    for (int k = 0; k < c; k++) {
-                        sum += Math.exp(t[row + k] - max);
-                    }
-                    for (int k = 0; k < c; k++) {
-                        z[row + k] = (float) (Math.exp(t[row + k] - max) / sum);
+                        z[row + k] = (float) Math.exp(t[row + k] - logZ);
                     }
                 } else {
                     int best = 0;
