@@ -274,14 +274,21 @@ final class FusedStep {
         floats(a).get(0, as, 0, n);
         floats(x).get(0, xs, 0, n);
         double sum = 0;
+        double product = 1;      // Π (1 + e) over up to 512 entries (≤ 2^512), then one log: 78 400 logs cost ~1 ms
         for (int i = 0; i < n; i++) {
             float ai = as[i];
             float xi = xs[i];
             float e = (float) Math.exp(-Math.abs(ai));
-            sum += Math.max(ai, 0f) - xi * ai + Math.log(1.0 + e);   // log1p is not an intrinsic: 3x slower
+            sum += Math.max(ai, 0f) - xi * ai;
+            product *= 1.0 + e;
+            if ((i & 511) == 511) {
+                sum += Math.log(product);
+                product = 1;
+            }
             float s = ai >= 0 ? 1f / (1f + e) : e / (1f + e);
             as[i] = (s - xi) * invB;
         }
+        sum += Math.log(product);
         if (delta != null) {
             floats(delta).put(0, as, 0, n);
         }
