@@ -11,7 +11,6 @@ import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -23,8 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>
  *   θ = enc(x)                                       Nd4j.gemm, bias, activation in place
- *   z = D = onehot(argmax(θ + G))                    the forward value of a hard-forward node
- *       (relaxed-forward estimators: the node's own forward, one SameDiff call)
+ *   z = D                                            SameDiff: only the sample's ops (a hard-forward
+ *                                                    node's value is D; relaxed ones: the node's forward)
  *   a = dec(z);  f = Σ softplus(a) − x·a;  δa = (σ(a) − x)/B
  *   δz = dec backward (weight and bias gradients into preallocated arrays)
  *   δθ = ∂[Σ z·sg(δz)]/∂θ + ∂KL/∂θ / B                SameDiff: the estimator's own backward; KL by hand
@@ -35,9 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * about 3.5 ms (measured): the weight gradients of the 784×512 layers alone cost more than their
  * GEMMs; and each op carries ~70 µs of session overhead. The parameters are the model's own arrays,
  * so updaters, checkpoints and evaluation (which stays on the SameDiff graph) are unchanged.
- * {@code FusedStepTest} checks value and gradients against the graph's autodiff. The node's backward
- * call also returns its own sample; if float rounding ever broke a near-tie differently from the
- * forward computed here, the step is redone with the node's sample, so the two always agree.
+ * {@code FusedStepTest} checks value and gradients against the graph's autodiff. The sample comes
+ * from the library's own sampler ({@link VaeModel#hardSample}), never from a second implementation.
  */
 final class FusedStep {
     private static final String LOGITS = "logits";
@@ -51,7 +49,6 @@ final class FusedStep {
     private final Layers encoder;
     private final Layers decoder;
     private final boolean relaxedForward;
-    private final String uniforms;         // the node's noise placeholder; null for the softmax baseline
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private long rows = -1;
     private INDArray onesRow;
@@ -74,8 +71,9 @@ final class FusedStep {
         SDVariable dz = node.placeHolder(DZ, DataType.FLOAT, -1, setup.latentWidth());
         SDVariable z = VaeModel.bottleneck(discrete, theta, setup, model.estimator());
         node.identity(Z, z);
-        this.uniforms = model.estimator() == null ? null : discrete.nodes().get(0).uniformPlaceholder();
-        if (relaxedForward) {
+        if (model.estimator() != null) {
+            // the sample alone: for a hard-forward node its value is the node's forward value, and
+            // SameDiff runs only the few ops it needs
             node.identity(HARD, VaeModel.hardSample(discrete, theta, setup));
         }
         node.identity(NODE_LOSS, z.mul(dz).sum()).markAsLoss();
@@ -105,35 +103,18 @@ final class FusedStep {
         nodeFeed.remove(VaeModel.INPUT);
         nodeFeed.remove(VaeModel.INV_BATCH);
         nodeFeed.put(LOGITS, theta);
-        INDArray hard = null;
-        INDArray z;
-        if (relaxedForward) {
-            Map<String, INDArray> out = node.output(nodeFeed, Z, HARD);
-            z = out.get(Z);
-            hard = out.get(HARD);
-        } else {
-            // the forward value of a hard-forward node is the sample itself (softmax for the baseline),
-            // cheap here; one SameDiff call then does the node's backward and returns its own z to check
-            z = forwardValue(theta, uniforms == null ? null : feed.get(uniforms));
-        }
-        double recon = 0;
-        OutAndGrad r = null;
-        for (int attempt = 0; attempt < 2; attempt++) {
-            recon = bce(decoder.forward(z), x, reconDelta, invB);
-            nodeFeed.put(DZ, decoder.backward(reconDelta, gradients, true));
-            r = node.calculateGradientsAndOutputs(nodeFeed, List.of(Z), List.of(LOGITS));
-            INDArray nodeZ = r.getOutputs().get(Z);
-            if (relaxedForward || nodeZ.equals(z)) {
-                break;
-            }
-            z = nodeZ;      // a near-tie that float rounding broke the other way: redo with the node's own sample
-        }
-        INDArray dTheta = r.getGradients().get(LOGITS);
+        Map<String, INDArray> forward = node.output(nodeFeed, relaxedForward ? List.of(Z, HARD)
+                : List.of(model.estimator() == null ? Z : HARD));
+        // hard-forward nodes: z's value is the sample D, so the decoder runs on it before the node's backward
+        INDArray z = relaxedForward || model.estimator() == null ? forward.get(Z) : forward.get(HARD);
+        double recon = bce(decoder.forward(z), x, reconDelta, invB);
+        nodeFeed.put(DZ, decoder.backward(reconDelta, gradients, true));
+        INDArray dTheta = node.calculateGradients(nodeFeed, LOGITS).get(LOGITS);
         double kl = klAndGradient(theta, dTheta, invB);
         encoder.backward(dTheta, gradients, false);
         if (relaxedForward) {
             // the reported −ELBO decodes the hard sample drawn from the same noise
-            recon = bce(decoder.forward(hard), x, null, invB);
+            recon = bce(decoder.forward(forward.get(HARD)), x, null, invB);
         }
         return new Result((recon + kl) / b, gradients);
     }
@@ -200,52 +181,6 @@ final class FusedStep {
 
     private static double softplus(double a) {
         return Math.max(a, 0) + Math.log(1 + Math.exp(-Math.abs(a)));
-    }
-
-    /**
-     * The node's forward value for hard-forward estimators, D = onehot(argmax(θ + G)) with
-     * G = −log(−log u) (b = 1[θ + log u − log(1 − u) &gt; 0] for Bernoulli), or the baseline's
-     * softmax (sigmoid) when {@code u} is null.
-     */
-    private INDArray forwardValue(INDArray theta, INDArray u) {
-        int n = (int) theta.length();
-        float[] t = scratch(0, n);
-        floats(theta).get(0, t, 0, n);
-        float[] uv = null;
-        if (u != null) {
-            uv = scratch(1, n);
-            floats(u).get(0, uv, 0, n);
-        }
-        float[] z = new float[n];
-        VaeSetup setup = model.setup();
-        if (setup.binary()) {
-            for (int i = 0; i < n; i++) {
-                z[i] = uv == null ? (float) (1 / (1 + Math.exp(-t[i])))
-                        : t[i] + Math.log(uv[i]) - Math.log1p(-uv[i]) > 0 ? 1f : 0f;
-            }
-        } else {
-            int c = setup.categories();
-            for (int row = 0; row < n; row += c) {
-                if (uv == null) {
-                    double logZ = logSumExp(t, row, c);
-                    for (int k = 0; k < c; k++) {
-                        z[row + k] = (float) Math.exp(t[row + k] - logZ);
-                    }
-                } else {
-                    int best = 0;
-                    double bestValue = Double.NEGATIVE_INFINITY;
-                    for (int k = 0; k < c; k++) {
-                        double v = t[row + k] - Math.log(-Math.log(uv[row + k]));
-                        if (v > bestValue) {
-                            bestValue = v;
-                            best = k;
-                        }
-                    }
-                    z[row + best] = 1f;
-                }
-            }
-        }
-        return Nd4j.create(z, theta.shape(), 'c');
     }
 
     /** The step's −ELBO (batch mean) and the gradients of the training loss. */
