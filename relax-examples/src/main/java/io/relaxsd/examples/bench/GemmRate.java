@@ -1,42 +1,47 @@
 package io.relaxsd.examples.bench;
 
-import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The machine's measured GEMM rate (FLOP/s, FLOAT) on the shapes of the VAE step at the current
- * thread count: the denominator of the roofline fraction.
+ * The machine's GEMM rate (FLOP/s, FLOAT) on the shapes of the VAE step at the current thread
+ * count, the denominator of the roofline fraction: {@link Probe} times one pass, and the benchmark
+ * takes the median over passes interleaved with its training steps.
  */
 final class GemmRate {
     private GemmRate() {
     }
 
-    /**
-     * Median FLOP/s of {@code C = A·B} over the VAE's layer shapes (batch × in × out for in/out in
-     * the encoder and decoder widths), after a warm-up.
-     */
-    static double measure(int batch, int[] widths, int repetitions) {
-        double totalFlop = 0;
-        double[] seconds = new double[repetitions];
-        INDArray[][] pairs = new INDArray[widths.length - 1][];
-        for (int i = 0; i + 1 < widths.length; i++) {
-            pairs[i] = new INDArray[] {Nd4j.rand(DataType.FLOAT, batch, widths[i]), Nd4j.rand(DataType.FLOAT, widths[i],
-                    widths[i + 1]), Nd4j.create(DataType.FLOAT, batch, widths[i + 1])};
-            totalFlop += 2.0 * batch * widths[i] * widths[i + 1];
+    /** One pass of the forward GEMMs of the layer shapes, into arrays allocated once. */
+    static final class Probe {
+        private final INDArray[][] pairs;
+        private final double flops;
+
+        Probe(int batch, int[] widths) {
+            pairs = new INDArray[widths.length - 1][];
+            double f = 0;
+            for (int i = 0; i + 1 < widths.length; i++) {
+                pairs[i] = new INDArray[] {Nd4j.rand(DataType.FLOAT, batch, widths[i]),
+                        Nd4j.rand(DataType.FLOAT, widths[i], widths[i + 1]),
+                        Nd4j.create(DataType.FLOAT, batch, widths[i + 1])};
+                f += 2.0 * batch * widths[i] * widths[i + 1];
+            }
+            this.flops = f;
         }
-        for (int r = -3; r < repetitions; r++) {
+
+        /** Wall seconds of one pass. */
+        double seconds() {
             long t0 = System.nanoTime();
             for (INDArray[] p : pairs) {
                 Nd4j.gemm(p[0], p[1], p[2], false, false, 1.0, 0.0);
             }
-            if (r >= 0) {
-                seconds[r] = (System.nanoTime() - t0) / 1e9;
-            }
+            return (System.nanoTime() - t0) / 1e9;
         }
-        Arrays.sort(seconds);
-        return totalFlop / seconds[repetitions / 2];
+
+        double flops() {
+            return flops;
+        }
     }
 
     /**

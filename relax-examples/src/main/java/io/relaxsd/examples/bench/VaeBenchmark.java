@@ -34,34 +34,48 @@ final class VaeBenchmark {
                 .castTo(DataType.FLOAT);
     }
 
-    /** Step times of the VAE with this estimator (its tuned learning rate, temperature and optimiser). */
-    StepTimes estimator(String name, EstimatorConfig config, IntConsumer progress) {
+    /**
+     * What one estimator's measurement needs: its step times, the softmax baseline's and the GEMM
+     * rate, taken step by step in turn (estimator step, baseline step, GEMM probe) so that a machine
+     * whose speed drifts (a shared VM's does, by ±30 % within minutes) affects all three alike and
+     * the ratios stay meaningful.
+     */
+    record Measurement(StepTimes estimator, StepTimes baseline, double gemmFlops) {
+    }
+
+    /** Measures the VAE with this estimator (its tuned learning rate, temperature and optimiser). */
+    Measurement measure(String name, EstimatorConfig config, IntConsumer progress) {
         EstimatorDefaults d = EstimatorDefaults.of(name);
-        VaeModel model = VaeModel.build(setup, config, 0);
-        return time(new VaeTrainer(model, d.optimizer().create(d.learningRate()), 0, batch), progress);
-    }
-
-    /** Step times of the same network with a softmax bottleneck and no sampling. */
-    StepTimes softmaxBaseline(IntConsumer progress) {
-        VaeModel model = VaeModel.softmaxBaseline(setup, 0);
-        EstimatorDefaults d = EstimatorDefaults.of("st");
-        return time(new VaeTrainer(model, d.optimizer().create(d.learningRate()), 0, batch), progress);
-    }
-
-    private StepTimes time(VaeTrainer trainer, IntConsumer progress) {
+        VaeTrainer trainer = new VaeTrainer(VaeModel.build(setup, config, 0), d.optimizer().create(d.learningRate()),
+                0, batch);
+        EstimatorDefaults st = EstimatorDefaults.of("st");
+        VaeTrainer baseline = new VaeTrainer(VaeModel.softmaxBaseline(setup, 0),
+                st.optimizer().create(st.learningRate()), 0, batch);
+        GemmRate.Probe gemm = new GemmRate.Probe(batch, encoderWidths());
         Random rng = Nd4j.getRandomFactory().getNewRandomInstance(7);
+        Random baselineRng = Nd4j.getRandomFactory().getNewRandomInstance(7);
         for (int i = 0; i < warmup; i++) {
             trainer.step(x, rng);
+            baseline.step(x, baselineRng);
+            gemm.seconds();
             progress.accept(1);
         }
         double[] ms = new double[steps];
+        double[] baseMs = new double[steps];
+        double[] gemmSeconds = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
             trainer.step(x, rng);
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+            long t1 = System.nanoTime();
+            baseline.step(x, baselineRng);
+            long t2 = System.nanoTime();
+            gemmSeconds[i] = gemm.seconds();
+            ms[i] = (t1 - t0) / 1e6;
+            baseMs[i] = (t2 - t1) / 1e6;
             progress.accept(1);
         }
-        return StepTimes.of(ms);
+        java.util.Arrays.sort(gemmSeconds);
+        return new Measurement(StepTimes.of(ms), StepTimes.of(baseMs), gemm.flops() / gemmSeconds[steps / 2]);
     }
 
     /** FLOPs of one step: the GEMMs of the encoder and decoder, forward and backward. */
@@ -88,7 +102,10 @@ final class VaeBenchmark {
     }
 
     /** The JSON record of one estimator's measurement. */
-    Map<String, Object> record(String estimator, int threads, StepTimes t, double gemmFlops, StepTimes baseline) {
+    Map<String, Object> record(String estimator, int threads, Measurement measured) {
+        StepTimes t = measured.estimator();
+        StepTimes baseline = measured.baseline();
+        double gemmFlops = measured.gemmFlops();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("estimator", estimator);
         m.put("latent", setup.binary() ? setup.id() : setup.categories() + "x" + setup.variables());
@@ -101,6 +118,7 @@ final class VaeBenchmark {
         m.put("ms_per_step_p90", t.p90());
         m.put("roofline_fraction", stepFlops() / (t.median() / 1000.0) / gemmFlops);
         m.put("overhead_vs_softmax", t.median() / baseline.median());
+        m.put("softmax_ms_per_step_median", baseline.median());
         m.put("gemm_gflops", gemmFlops / 1e9);
         m.put("step_gflop", stepFlops() / 1e9);
         return m;
