@@ -6,6 +6,7 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The Adam-family update as one loop over the three arrays, in Java, chunk by chunk:
@@ -18,11 +19,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Why: in ND4J 1.0.0-M2.1 the native {@code adam_updater} op takes about 7 ms for 10⁶ FLOAT
  * parameters on one core (its {@code sqrt} alone about 5 ms), a third of a VAE training step; this
  * loop does the same arithmetic in about 1.5 ms. It reads and writes the arrays' native memory, so
- * it needs them dense: same data type (FLOAT or DOUBLE), element-wise stride 1, {@code n} elements.
+ * it needs them dense (same data type, FLOAT or DOUBLE, element-wise stride 1, {@code n} elements)
+ * and in host memory: on the CPU backend only (a CUDA array's data lives on the device).
  * {@link #apply} returns false otherwise, and the caller uses ND4J ops instead.
  */
 final class FusedMoments {
     private static final int CHUNK = 4096;
+    private static final boolean CPU = Nd4j.getEnvironment().isCPU();
 
     private FusedMoments() {
     }
@@ -41,7 +44,7 @@ final class FusedMoments {
                          double scale, boolean adaptive) {
         long n = m.length();
         DataType dt = m.dataType();
-        if (!(dt == DataType.FLOAT || dt == DataType.DOUBLE) || !dense(g, dt, n) || !dense(m, dt, n)
+        if (!CPU || !(dt == DataType.FLOAT || dt == DataType.DOUBLE) || !dense(g, dt, n) || !dense(m, dt, n)
                 || !dense(v, dt, n)) {
             return false;
         }

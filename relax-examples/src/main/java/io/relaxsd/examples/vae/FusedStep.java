@@ -55,7 +55,15 @@ final class FusedStep {
     private INDArray reconDelta;
     private final float[][] scratch = {new float[0], new float[0]};
 
+    /** True where the step can run: the CPU backend (it reads and writes the arrays' host memory). */
+    static boolean supported() {
+        return Nd4j.getEnvironment().isCPU();
+    }
+
     FusedStep(VaeModel model) {
+        if (!supported()) {
+            throw new IllegalStateException("the fused step needs the CPU backend");
+        }
         if (model.scoreFunction()) {
             throw new IllegalArgumentException("the fused step is for pathwise estimators; "
                     + model.estimator().name() + " evaluates the decoder inside its node");

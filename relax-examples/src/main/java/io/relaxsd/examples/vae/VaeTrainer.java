@@ -90,8 +90,8 @@ public final class VaeTrainer {
         this.seed = seed;
         this.evalBatch = evalBatch;
         model.prepareGradients();
-        // pathwise estimators (and the softmax baseline) train through the hand-written step
-        this.fused = model.scoreFunction() ? null : new FusedStep(model);
+        // pathwise estimators (and the softmax baseline) train through the hand-written step on the CPU
+        this.fused = model.scoreFunction() || !FusedStep.supported() ? null : new FusedStep(model);
     }
 
     /** One optimisation step on the pixel batch {@code x}; returns its −ELBO (hard sample, batch mean). */
