@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.relaxsd.exact.ExactGradient;
 import io.relaxsd.exact.QuadraticLoss;
 import io.relaxsd.examples.util.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Iterator;
@@ -19,21 +17,9 @@ import picocli.CommandLine;
 
 class GradCommandTest {
 
-    private static JsonNode runJson(String... args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        System.setOut(new PrintStream(buf, true));
-        try {
-            assertEquals(0, RelaxCli.commandLine().execute(args));
-        } finally {
-            System.setOut(old);
-        }
-        return Json.parse(buf.toString().strip());
-    }
-
     @Test
     void printsExactMeanStderrAndExpectedInTheDocumentedOrder() {
-        JsonNode r = runJson("grad", "--estimator", "st", "--dist", "categorical", "--logits", "0.3,-1.2,2.0",
+        JsonNode r = CliRuns.runJson("grad", "--estimator", "st", "--dist", "categorical", "--logits", "0.3,-1.2,2.0",
                 "--target", "0.1,0.7", "--mixing", "1,0.5,0;0,1,0.5", "--temperature", "1.5", "--samples", "20000",
                 "--seed", "4", "--json");
         List<String> keys = new java.util.ArrayList<>();
@@ -53,7 +39,7 @@ class GradCommandTest {
 
     @Test
     void unbiasedEstimatorsHaveNoExpectedKeyAndBernoulliWorks() {
-        JsonNode r = runJson("grad", "--estimator", "gumbel-rao", "--dist", "bernoulli", "--logits", "0.3,-1.2",
+        JsonNode r = CliRuns.runJson("grad", "--estimator", "gumbel-rao", "--dist", "bernoulli", "--logits", "0.3,-1.2",
                 "--target", "0.1", "--mixing", "1,1", "--samples", "5000", "--json");
         assertFalse(r.has("expected"));
         assertEquals("bernoulli", r.get("dist").asText());

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.relaxsd.examples.util.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -14,18 +12,6 @@ import picocli.CommandLine;
 
 /** {@code relax grad} for the score-function estimators, with control-variate adaptation. */
 class GradScoreFunctionTest {
-
-    private static JsonNode runJson(String... args) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        System.setOut(new PrintStream(buf, true));
-        try {
-            assertEquals(0, RelaxCli.commandLine().execute(args));
-        } finally {
-            System.setOut(old);
-        }
-        return Json.parse(buf.toString().strip());
-    }
 
     @Test
     void scoreFunctionEstimatorsAreUnbiasedWithAndWithoutAdaptation() {
@@ -37,7 +23,7 @@ class GradScoreFunctionTest {
             String[] args = new String[base.length + v.length];
             System.arraycopy(base, 0, args, 0, base.length);
             System.arraycopy(v, 0, args, base.length, v.length);
-            JsonNode r = runJson(args);
+            JsonNode r = CliRuns.runJson(args);
             assertEquals(v[0], r.get("estimator").asText());
             for (int i = 0; i < 3; i++) {
                 double se = r.get("stderr").get(i).asDouble();
