@@ -11,7 +11,7 @@ package io.relaxsd.train;
  *
  * The same step as {@link org.nd4j.linalg.learning.config.Adam}, computed by one fused loop instead
  * of the native op, which costs about 7 ms per 10⁶ FLOAT parameters in ND4J 1.0.0-M2.1 against
- * about 1.5 ms here (see {@code ./relax bench}). (PyTorch's Adam adds ε to sqrt(v̂_t) instead of
+ * about 2 ms here (see {@code ./relax bench}). (PyTorch's Adam adds ε to sqrt(v̂_t) instead of
  * sqrt(v_t), a difference of the order of ε.)
  */
 public final class FusedAdam extends AdamFamily {

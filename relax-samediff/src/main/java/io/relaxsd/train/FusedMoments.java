@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * Why: in ND4J 1.0.0-M2.1 the native {@code adam_updater} op takes about 7 ms for 10⁶ FLOAT
  * parameters on one core (its {@code sqrt} alone about 5 ms), a third of a VAE training step; this
- * loop does the same arithmetic in about 1.5 ms. It reads and writes the arrays' native memory, so
+ * loop does the same arithmetic in about 2 ms. It reads and writes the arrays' native memory, so
  * it needs them dense (same data type, FLOAT or DOUBLE, element-wise stride 1, {@code n} elements)
  * and in host memory: on the CPU backend only (a CUDA array's data lives on the device).
  * {@link #apply} returns false otherwise, and the caller uses ND4J ops instead.
