@@ -138,15 +138,14 @@ public final class Discrete {
     }
 
     /**
-     * KL(Bern(p) ‖ Bern(½)) summed over the n units, per example: Σ log 2 + p log p + (1 − p) log(1 − p),
-     * with log p = −softplus(−θ) and log(1 − p) = −softplus(θ) for stability. {@code logits} is
-     * {@code [batch, n]}; the result is {@code [batch]}. (n is needed: SameDiff rarely knows shapes.)
+     * KL(Bern(p) ‖ Bern(½)) summed over the n units, per example: Σ log 2 + p log p + (1 − p) log(1 − p)
+     * = Σ log 2 + p·θ − softplus(θ) (from log p = θ − softplus(θ), log(1 − p) = −softplus(θ)), finite
+     * for every θ ({@link NodeDraw#stableSoftplus}). {@code logits} is {@code [batch, n]}; the result
+     * is {@code [batch]}. (n is needed: SameDiff rarely knows shapes.)
      */
     public SDVariable klToUniformBernoulli(SDVariable logits, int n) {
         SDVariable p = sd.nn().sigmoid(logits);
-        SDVariable negEntropy = p.mul(sd.nn().softplus(logits.neg()))
-                .add(p.rsub(1.0).mul(sd.nn().softplus(logits))).neg();
-        return RowSum.of(negEntropy.add(Math.log(2.0)), n);
+        return RowSum.of(p.mul(logits).sub(NodeDraw.stableSoftplus(logits)).add(Math.log(2.0)), n);
     }
 
     /**

@@ -49,6 +49,28 @@ class SaturatedLogitsTest {
     }
 
     @Test
+    void bernoulliKlIsFiniteAndExactForSaturatedLogits() {
+        float[][] logits = {{120f, -120f, 0f, 3f}};
+        SameDiff sd = SameDiff.create();
+        SDVariable theta = sd.var("theta", Nd4j.createFromArray(logits));
+        sd.identity("loss", Discrete.in(sd).klToUniformBernoulli(theta, 4).sum());
+        sd.setLossVariables("loss");
+        double expected = 0;
+        for (float t : logits[0]) {
+            double p = 1 / (1 + Math.exp(-t));
+            expected += Math.log(2) + (p > 0 ? p * Math.log(p) : 0) + (p < 1 ? (1 - p) * Math.log(1 - p) : 0);
+        }
+        assertEquals(expected, sd.output((Map<String, INDArray>) null, "loss").get("loss").getDouble(0), 1e-5);
+        // ∂KL/∂θ = p(1 − p)θ: 0 at θ = 0 and vanishing at ±120
+        INDArray grad = sd.calculateGradients(null, "theta").get("theta");
+        double p3 = 1 / (1 + Math.exp(-3.0));
+        assertEquals(p3 * (1 - p3) * 3, grad.getDouble(0, 3), 1e-5);
+        assertEquals(0, grad.getDouble(0, 0), 1e-6);
+        assertEquals(0, grad.getDouble(0, 1), 1e-6);
+        assertEquals(0, grad.getDouble(0, 2), 1e-6);
+    }
+
+    @Test
     void logProbsAreFiniteForSaturatedLogits() {
         SameDiff sd = SameDiff.create();
         SDVariable theta = sd.var("theta", Nd4j.createFromArray(LOGITS));

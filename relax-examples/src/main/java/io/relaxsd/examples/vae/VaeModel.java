@@ -177,8 +177,8 @@ public final class VaeModel {
 
     /**
      * Σ (over all entries) of the Bernoulli cross-entropy of pixel logits a against targets x ∈ [0, 1],
-     * −x log σ(a) − (1 − x) log(1 − σ(a)) = max(a, 0) − x·a + log(1 + exp(−|a|)), in this stable form
-     * (finite for any a; {@code sd.nn().softplus} is ∞ in FLOAT from a ≈ 89).
+     * −x log σ(a) − (1 − x) log(1 − σ(a)) = softplus(a) − x·a, with the softplus finite for any a and
+     * exactly differentiable at 0 ({@link NodeDraw#stableSoftplus}).
      *
      * <p>Written out with plain ops on purpose: the fused {@code sd.loss().sigmoidCrossEntropy} of
      * SameDiff 1.0.0-M2.1 ignores the gradient arriving at its output (it assumes it is the final loss),
@@ -191,10 +191,7 @@ public final class VaeModel {
 
     /** The same cross-entropy per entry (not summed), for per-example sums. */
     static SDVariable bernoulliCrossEntropy(SDVariable x, SDVariable pixelLogits) {
-        SameDiff sd = pixelLogits.getSameDiff();
-        SDVariable a = pixelLogits;
-        SDVariable tail = sd.math().log1p(sd.math().exp(sd.math().abs(a).neg()));
-        return sd.nn().relu(a, 0.0).sub(x.mul(a)).add(tail);
+        return NodeDraw.stableSoftplus(pixelLogits).sub(x.mul(pixelLogits));
     }
 
     /** Σ over the batch of KL(q(z|x) ‖ uniform prior), analytic from θ. */
