@@ -3,7 +3,6 @@ package io.relaxsd.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +19,9 @@ class FusedAdamTest {
 
     /**
      * Fifteen steps on 5000 parameters (more than one chunk of the fused loop) give the same steps
-     * and the same state as ND4J's own Adam, which runs libnd4j's native {@code adam_updater}.
+     * and the same state as ND4J's own Adam, which runs libnd4j's native {@code adam_updater}. FLOAT
+     * agrees to ~1.3e-6 relative (float rounding in a different order), so 1e-5; a wrong term in the
+     * formula would be off by O(1).
      */
     @ParameterizedTest
     @CsvSource({"FLOAT,1e-5", "DOUBLE,1e-13"})
@@ -67,6 +68,5 @@ class FusedAdamTest {
         assertArrayEquals(new float[] {7f, 7f, 1f, -2f, 4f, 8f}, big.toFloatVector(), 1e-7f);
         assertArrayEquals(new float[] {0.5f, -1f, 2f, 4f}, m.toFloatVector(), 1e-7f);
         assertArrayEquals(new float[] {0.25f, 1f, 4f, 16f}, v.toFloatVector(), 1e-6f);
-        assertNotEquals(0, v.sumNumber().doubleValue());
     }
 }
