@@ -1,0 +1,342 @@
+package io.relaxsd.samediff;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.ReduceOp;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.shape.CreateView;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.GradientBackwardsMarker;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.Assign;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One SameDiff computation ({@code output} or {@code calculateGradients}) recorded once at fixed
+ * placeholder shapes and replayed op by op into arrays allocated at recording time.
+ *
+ * <p>Why: in ND4J 1.0.0-M2.1 a session call spends 50–70 µs per op on scheduling, shape inference
+ * and allocation on top of the kernel; a small graph such as an estimator node (20–80 ops) costs
+ * milliseconds that way. A replay executes the same op objects with the same arguments through
+ * {@code Nd4j.exec(op, context)}, about 10 µs per op. The recording runs the session once with a
+ * listener that notes which ops ran, in which order, on which variables and with which output
+ * shapes; the replay is then checked against that session result and refused (an
+ * {@link IllegalStateException}) unless every requested array is equal.
+ *
+ * <p>Limits: graphs without control flow (no Switch/Merge/loops, no TensorArrays) and with shapes
+ * that depend only on the placeholders' shapes. A feed of other shapes needs a new recording
+ * ({@link #accepts}). Variables and constants are read at recording time: record again after
+ * replacing a variable's array. The arrays {@link #run} returns are the plan's own and are
+ * overwritten by the next run. Not thread-safe.
+ */
+public final class RecordedGraph {
+    private final List<Step> steps;
+    private final Map<String, long[]> placeholderShapes;
+    private final Map<String, INDArray> results;
+    private final Map<String, List<int[]>> placeholderUses;     // placeholder → (step index, input index)
+    private final Map<String, String> resultSources;            // requested name → placeholder it aliases, if any
+
+    private RecordedGraph(List<Step> steps, Map<String, long[]> placeholderShapes, Map<String, INDArray> results,
+                          Map<String, List<int[]>> placeholderUses, Map<String, String> resultSources) {
+        this.steps = steps;
+        this.placeholderShapes = placeholderShapes;
+        this.results = results;
+        this.placeholderUses = placeholderUses;
+        this.resultSources = resultSources;
+    }
+
+    /** Records {@code sd.output(feed, outputs)}. */
+    public static RecordedGraph ofOutputs(SameDiff sd, Map<String, INDArray> feed, Collection<String> outputs) {
+        Recorder r = new Recorder();
+        Map<String, INDArray> reference = withListener(sd, r, () -> sd.output(feed, List.copyOf(outputs)));
+        return build(r, feed, new ArrayList<>(outputs), reference);
+    }
+
+    /**
+     * Records {@code sd.calculateGradients(feed, variables)}; {@link #run} returns the gradients
+     * under the variables' names, as {@code calculateGradients} does.
+     */
+    public static RecordedGraph ofGradients(SameDiff sd, Map<String, INDArray> feed, Collection<String> variables) {
+        Recorder r = new Recorder();
+        Map<String, INDArray> byVariable = withListener(sd, r, () -> sd.calculateGradients(feed, variables));
+        Map<String, INDArray> reference = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        for (String v : variables) {
+            SDVariable grad = sd.getVariable(v).getGradient();
+            if (grad == null) {
+                throw new IllegalStateException("no gradient variable for " + v);
+            }
+            names.add(grad.name());
+            reference.put(grad.name(), byVariable.get(v));
+        }
+        RecordedGraph byGradName = build(r, feed, names, reference);
+        Map<String, INDArray> renamed = new LinkedHashMap<>();
+        Map<String, String> sources = new HashMap<>();
+        int i = 0;
+        for (String v : variables) {
+            String g = names.get(i++);
+            renamed.put(v, byGradName.results.get(g));
+            if (byGradName.resultSources.containsKey(g)) {
+                sources.put(v, byGradName.resultSources.get(g));
+            }
+        }
+        return new RecordedGraph(byGradName.steps, byGradName.placeholderShapes, renamed, byGradName.placeholderUses,
+                sources);
+    }
+
+    /** True if {@code feed} has the placeholders and shapes this recording was made with. */
+    public boolean accepts(Map<String, INDArray> feed) {
+        for (Map.Entry<String, long[]> e : placeholderShapes.entrySet()) {
+            INDArray a = feed.get(e.getKey());
+            if (a == null || !Arrays.equals(a.shape(), e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Replays the recording on {@code feed} (same shapes as recorded) and returns the requested
+     * arrays, which this plan owns and overwrites on the next run.
+     */
+    public Map<String, INDArray> run(Map<String, INDArray> feed) {
+        if (!accepts(feed)) {
+            throw new IllegalArgumentException("the feed's shapes differ from the recording's; record again");
+        }
+        for (Map.Entry<String, List<int[]>> e : placeholderUses.entrySet()) {
+            INDArray a = feed.get(e.getKey());
+            for (int[] use : e.getValue()) {
+                steps.get(use[0]).context.setInputArray(use[1], a);
+            }
+        }
+        for (Step s : steps) {
+            s.exec();
+        }
+        if (resultSources.isEmpty()) {
+            return results;
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>(results);
+        resultSources.forEach((name, placeholder) -> out.put(name, feed.get(placeholder)));
+        return out;
+    }
+
+    /** Number of ops a run executes (identities are aliases and execute nothing). */
+    public int opCount() {
+        return (int) steps.stream().filter(s -> s.kind != Kind.CONSTANT_ONE).count();
+    }
+
+    private static Map<String, INDArray> withListener(SameDiff sd, Listener l,
+                                                      java.util.function.Supplier<Map<String, INDArray>> call) {
+        List<Listener> before = new ArrayList<>(sd.getListeners());
+        sd.addListeners(l);
+        try {
+            return call.get();
+        } finally {
+            sd.setListeners(before);
+        }
+    }
+
+    /** What one executed op was: its graph, op, inputs, and output arrays (shapes and types). */
+    private record Executed(SameDiff graph, SameDiffOp op, INDArray[] outputs) {
+    }
+
+    private static final class Recorder extends BaseListener {
+        private final List<Executed> executed = new ArrayList<>();
+
+        @Override
+        public boolean isActive(Operation operation) {
+            return true;
+        }
+
+        @Override
+        public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext,
+                                INDArray[] outputs) {
+            executed.add(new Executed(sd, op, outputs.clone()));
+        }
+    }
+
+    private enum Kind { CUSTOM, LEGACY, SCALAR_FROM_INPUT, CONSTANT_ONE }
+
+    /** One op of the replay, with its context bound to the plan's arrays. */
+    private static final class Step {
+        private final Kind kind;
+        private final DifferentialFunction op;
+        private final OpContext context;
+        private final INDArray scalar;      // SCALAR_FROM_INPUT: the array holding the scalar
+
+        Step(Kind kind, DifferentialFunction op, OpContext context, INDArray scalar) {
+            this.kind = kind;
+            this.op = op;
+            this.context = context;
+            this.scalar = scalar;
+        }
+
+        void exec() {
+            switch (kind) {
+                case CUSTOM -> Nd4j.exec((CustomOp) op, context);
+                case LEGACY -> Nd4j.exec((Op) op, context);
+                case SCALAR_FROM_INPUT -> {
+                    ((ScalarOp) op).setScalar(scalar);
+                    Nd4j.exec((Op) op, context);
+                }
+                case CONSTANT_ONE -> {
+                    // the gradient seed: its array was filled with 1 at recording
+                }
+            }
+        }
+    }
+
+    private static RecordedGraph build(Recorder r, Map<String, INDArray> feed, List<String> requested,
+                                       Map<String, INDArray> reference) {
+        Map<String, INDArray> arrays = new HashMap<>();          // variable name → plan array
+        Map<String, String> aliasOfPlaceholder = new HashMap<>(); // identity chains ending at a placeholder
+        Map<String, List<int[]>> placeholderUses = new LinkedHashMap<>();
+        List<Step> steps = new ArrayList<>();
+        for (Executed e : r.executed) {
+            DifferentialFunction df = e.op().getOp();
+            List<String> ins = e.op().getInputsToOp() == null ? List.of() : e.op().getInputsToOp();
+            List<String> outs = e.op().getOutputsOfOp();
+            if (df instanceof Identity) {
+                String in = ins.get(0);
+                if (isPlaceholder(e.graph(), in) || aliasOfPlaceholder.containsKey(in)) {
+                    aliasOfPlaceholder.put(outs.get(0), aliasOfPlaceholder.getOrDefault(in, in));
+                } else {
+                    arrays.put(outs.get(0), input(e.graph(), in, arrays));
+                }
+                continue;
+            }
+            if (df instanceof CreateView || !(df instanceof Op || df instanceof CustomOp)) {
+                throw new IllegalStateException("cannot replay op " + df.opName() + " (" + df.getClass().getSimpleName() + ")");
+            }
+            INDArray[] outArrays = new INDArray[outs.size()];
+            for (int i = 0; i < outs.size(); i++) {
+                INDArray seen = e.outputs()[i];
+                outArrays[i] = Nd4j.createUninitialized(seen.dataType(), seen.shape(), 'c');
+            }
+            if (df instanceof GradientBackwardsMarker) {
+                outArrays[0].assign(1.0);
+                arrays.put(outs.get(0), outArrays[0]);
+                steps.add(new Step(Kind.CONSTANT_ONE, df, null, null));
+                continue;
+            }
+            int stepIndex = steps.size();
+            List<INDArray> inArrays = new ArrayList<>();
+            List<String> inNames = new ArrayList<>();
+            boolean custom = df instanceof CustomOp;
+            int used = ins.size();
+            INDArray scalar = null;
+            Kind kind = custom ? Kind.CUSTOM : Kind.LEGACY;
+            if (!custom) {
+                // as the session parameterizes legacy ops: a reduction's 2nd input is its axis (already set
+                // on the op), a scalar op's 2nd input is its scalar
+                if (df instanceof ReduceOp && ((ReduceOp) df).getOpType() != Op.Type.REDUCE3 && ins.size() == 2) {
+                    used = 1;
+                } else if (df instanceof ScalarOp && ins.size() == 2) {
+                    used = 1;
+                    kind = Kind.SCALAR_FROM_INPUT;
+                    if (isPlaceholder(e.graph(), ins.get(1)) || aliasOfPlaceholder.containsKey(ins.get(1))) {
+                        throw new IllegalStateException("cannot replay a scalar op whose scalar is fed");
+                    }
+                    scalar = input(e.graph(), ins.get(1), arrays);
+                }
+            }
+            for (int i = 0; i < used; i++) {
+                String in = ins.get(i);
+                String ph = aliasOfPlaceholder.getOrDefault(in, isPlaceholder(e.graph(), in) ? in : null);
+                if (ph != null) {
+                    INDArray fed = feed.get(ph);
+                    if (fed == null) {
+                        throw new IllegalStateException("placeholder " + ph + " was not fed");
+                    }
+                    inArrays.add(fed);
+                    placeholderUses.computeIfAbsent(ph, k -> new ArrayList<>()).add(new int[] {stepIndex, i});
+                } else {
+                    inArrays.add(input(e.graph(), in, arrays));
+                }
+                inNames.add(in);
+            }
+            OpContext oc = Nd4j.getExecutioner().buildContext();
+            INDArray[] inArr = inArrays.toArray(new INDArray[0]);
+            if (custom) {
+                DynamicCustomOp c = (DynamicCustomOp) df;
+                oc.setArgs(inArr, c.iArgs(), c.dArgs(), c.tArgs(), c.bArgs());
+                if (df instanceof Assign) {
+                    outArrays[0] = inArr[0];
+                }
+            } else {
+                oc.setInputArrays(inArr);
+            }
+            oc.setOutputArrays(outArrays);
+            for (int i = 0; i < outs.size(); i++) {
+                arrays.put(outs.get(i), outArrays[i]);
+            }
+            steps.add(new Step(kind, df, oc, scalar));
+        }
+        Map<String, INDArray> results = new LinkedHashMap<>();
+        Map<String, String> sources = new HashMap<>();
+        for (String name : requested) {
+            if (aliasOfPlaceholder.containsKey(name)) {
+                sources.put(name, aliasOfPlaceholder.get(name));
+                continue;
+            }
+            INDArray a = arrays.get(name);
+            if (a == null) {
+                throw new IllegalStateException("the recording did not compute " + name);
+            }
+            results.put(name, a);
+        }
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (String ph : placeholderUses.keySet()) {
+            shapes.put(ph, feed.get(ph).shape());
+        }
+        RecordedGraph g = new RecordedGraph(List.copyOf(steps), shapes, results, placeholderUses, sources);
+        Map<String, INDArray> replayed = g.run(feed);
+        for (String name : requested) {
+            INDArray want = reference.get(name);
+            INDArray got = replayed.get(name);
+            if (want == null || got == null || !Arrays.equals(want.shape(), got.shape())
+                    || want.dataType() != got.dataType() || !want.equalsWithEps(got, 1e-6)) {
+                throw new IllegalStateException("the replay of " + name + " differs from the session's result");
+            }
+        }
+        return g;
+    }
+
+    private static boolean isPlaceholder(SameDiff graph, String name) {
+        SDVariable v = graph.getVariable(name);
+        return v != null && v.getVariableType() == VariableType.PLACEHOLDER;
+    }
+
+    /** The plan's array for an input that is a variable, a constant, or an earlier op's output. */
+    private static INDArray input(SameDiff graph, String name, Map<String, INDArray> arrays) {
+        INDArray a = arrays.get(name);
+        if (a != null) {
+            return a;
+        }
+        SDVariable v = graph.getVariable(name);
+        if (v != null && (v.getVariableType() == VariableType.VARIABLE || v.getVariableType() == VariableType.CONSTANT)) {
+            return v.getArr();
+        }
+        throw new IllegalStateException("no array for " + name + " before the op that reads it");
+    }
+}

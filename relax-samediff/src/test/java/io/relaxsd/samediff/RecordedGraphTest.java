@@ -1,0 +1,104 @@
+package io.relaxsd.samediff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.relaxsd.estimator.DistributionKind;
+import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.Estimators;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A replay must give what the session gives on feeds other than the one it was recorded with: new
+ * logits, new noise, new upstream gradient. Every pathwise estimator's node, both variable kinds.
+ */
+class RecordedGraphTest {
+    private static final int ROWS = 6;
+    private static final int VARIABLES = 4;
+    private static final int CATEGORIES = 3;
+
+    /** A node graph as the VAE's fused step builds it: logits and upstream gradient fed, Σ z·dz as loss. */
+    private record Node(SameDiff sd, Discrete discrete, String sample) {
+        static Node of(String estimator, DistributionKind kind) {
+            SameDiff sd = SameDiff.create();
+            Discrete discrete = Discrete.in(sd);
+            int width = kind == DistributionKind.CATEGORICAL ? VARIABLES * CATEGORIES : VARIABLES;
+            SDVariable anchor = sd.var("anchor", Nd4j.scalar(DataType.FLOAT, 0f));
+            SDVariable logits = sd.placeHolder("logits", DataType.FLOAT, -1, width).add(anchor);
+            SDVariable dz = sd.placeHolder("dz", DataType.FLOAT, -1, width);
+            EstimatorConfig config = EstimatorConfig.builder(estimator).temperature(1.5).build();
+            SDVariable z = kind == DistributionKind.CATEGORICAL
+                    ? discrete.categorical("z", logits, VARIABLES, CATEGORIES, config)
+                    : discrete.bernoulli("z", logits, VARIABLES, config);
+            SDVariable out = sd.identity("out", z);
+            sd.identity("loss", z.mul(dz).sum()).markAsLoss();
+            sd.setLossVariables("loss");
+            GradFunctions.createQuietly(sd);
+            return new Node(sd, discrete, out.name());
+        }
+
+        Map<String, INDArray> feed(long seed) {
+            Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+            Map<String, INDArray> feed = new HashMap<>(discrete.drawNoise(ROWS, rng));
+            long width = sd.getVariable("dz").placeholderShape()[1];
+            feed.put("logits", Nd4j.randn(rng, new long[] {ROWS, width}).castTo(DataType.FLOAT).muli(2));
+            feed.put("dz", Nd4j.randn(rng, new long[] {ROWS, width}).castTo(DataType.FLOAT));
+            return feed;
+        }
+    }
+
+    static Stream<Arguments> pathwise() {
+        return Estimators.names().stream().filter(n -> !Estimators.isScoreFunction(n))
+                .flatMap(n -> Stream.of(Arguments.of(n, DistributionKind.CATEGORICAL),
+                        Arguments.of(n, DistributionKind.BERNOULLI)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("pathwise")
+    void replayEqualsSessionOnNewFeeds(String estimator, DistributionKind kind) {
+        Node node = Node.of(estimator, kind);
+        RecordedGraph forward = RecordedGraph.ofOutputs(node.sd(), node.feed(1), List.of(node.sample()));
+        RecordedGraph backward = RecordedGraph.ofGradients(node.sd(), node.feed(1), List.of("logits"));
+        assertTrue(backward.opCount() > forward.opCount(), "the gradient replay also runs the backward ops");
+        for (long seed = 2; seed < 5; seed++) {
+            Map<String, INDArray> feed = node.feed(seed);
+            INDArray sample = node.sd().output(feed, node.sample()).get(node.sample());
+            INDArray grad = node.sd().calculateGradients(feed, "logits").get("logits");
+            INDArray replayedSample = forward.run(feed).get(node.sample());
+            INDArray replayedGrad = backward.run(feed).get("logits");
+            assertArrayEquals(sample.ravel().toFloatVector(), replayedSample.ravel().toFloatVector(), 0f, "sample, seed " + seed);
+            assertArrayEquals(grad.ravel().toFloatVector(), replayedGrad.ravel().toFloatVector(), 1e-6f, "gradient, seed " + seed);
+            assertTrue(grad.amaxNumber().doubleValue() > 0, "a zero gradient would compare equal vacuously");
+        }
+    }
+
+    @Test
+    void refusesAFeedOfOtherShapesAndReusesItsArrays() {
+        Node node = Node.of("st", DistributionKind.CATEGORICAL);
+        RecordedGraph backward = RecordedGraph.ofGradients(node.sd(), node.feed(1), List.of("logits"));
+        INDArray first = backward.run(node.feed(2)).get("logits");
+        assertSame(first, backward.run(node.feed(3)).get("logits"));
+        Map<String, INDArray> wider = new HashMap<>(node.feed(2));
+        wider.put("logits", Nd4j.zeros(DataType.FLOAT, ROWS + 1, VARIABLES * CATEGORIES));
+        assertFalse(backward.accepts(wider));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backward.run(wider));
+        assertEquals("the feed's shapes differ from the recording's; record again", e.getMessage());
+    }
+}
