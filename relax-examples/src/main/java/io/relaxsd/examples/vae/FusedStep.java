@@ -2,8 +2,10 @@ package io.relaxsd.examples.vae;
 
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.GradFunctions;
+import io.relaxsd.samediff.RecordedGraph;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * Why: in ND4J 1.0.0-M2.1 every SameDiff op allocates its output, and a fresh 1.6 MB array costs
  * about 3.5 ms (measured): the weight gradients of the 784×512 layers alone cost more than their
- * GEMMs; and each op carries ~70 µs of session overhead. The parameters are the model's own arrays,
+ * GEMMs; and each op carries ~60 µs of session overhead, so the node's two calls are replayed from
+ * recordings ({@link RecordedGraph}) at ~10 µs per op. The parameters are the model's own arrays,
  * so updaters, checkpoints and evaluation (which stays on the SameDiff graph) are unchanged.
  * {@code FusedStepTest} checks value and gradients against the graph's autodiff. The sample comes
  * from the library's own sampler ({@link VaeModel#hardSample}), never from a second implementation.
@@ -54,6 +57,9 @@ final class FusedStep {
     private INDArray onesRow;
     private INDArray reconDelta;
     private final float[][] scratch = {new float[0], new float[0]};
+    private final List<String> forwardOutputs;
+    private final Map<Call, RecordedGraph> plans = new EnumMap<>(Call.class);
+    private boolean replay = true;
 
     /** True where the step can run: the CPU backend (it reads and writes the arrays' host memory). */
     static boolean supported() {
@@ -87,6 +93,7 @@ final class FusedStep {
         node.identity(NODE_LOSS, z.mul(dz).sum()).markAsLoss();
         node.setLossVariables(NODE_LOSS);
         GradFunctions.createQuietly(node);
+        this.forwardOutputs = relaxedForward ? List.of(Z, HARD) : List.of(model.estimator() == null ? Z : HARD);
         this.encoder = new Layers(model.encoder());
         this.decoder = new Layers(model.decoder());
         for (Map.Entry<String, INDArray> e : model.parameters().entrySet()) {
@@ -111,13 +118,12 @@ final class FusedStep {
         nodeFeed.remove(VaeModel.INPUT);
         nodeFeed.remove(VaeModel.INV_BATCH);
         nodeFeed.put(LOGITS, theta);
-        Map<String, INDArray> forward = node.output(nodeFeed, relaxedForward ? List.of(Z, HARD)
-                : List.of(model.estimator() == null ? Z : HARD));
+        Map<String, INDArray> forward = run(Call.FORWARD, nodeFeed);
         // hard-forward nodes: z's value is the sample D, so the decoder runs on it before the node's backward
         INDArray z = relaxedForward || model.estimator() == null ? forward.get(Z) : forward.get(HARD);
         double recon = bce(decoder.forward(z), x, reconDelta, invB);
         nodeFeed.put(DZ, decoder.backward(reconDelta, gradients, true));
-        INDArray dTheta = node.calculateGradients(nodeFeed, LOGITS).get(LOGITS);
+        INDArray dTheta = run(Call.GRADIENT, nodeFeed).get(LOGITS);
         double kl = klAndGradient(theta, dTheta, invB);
         encoder.backward(dTheta, gradients, false);
         if (relaxedForward) {
@@ -125,6 +131,36 @@ final class FusedStep {
             recon = bce(decoder.forward(forward.get(HARD)), x, null, invB);
         }
         return new Result((recon + kl) / b, gradients);
+    }
+
+    private enum Call { FORWARD, GRADIENT }
+
+    /**
+     * The node's forward outputs or its logits gradient for this feed: replayed from a recording
+     * made at this batch size ({@link RecordedGraph}: ~10 µs per op instead of the session's ~60),
+     * or from the session if the node cannot be replayed. The arrays are overwritten by the next call.
+     */
+    private Map<String, INDArray> run(Call call, Map<String, INDArray> nodeFeed) {
+        RecordedGraph plan = plans.get(call);
+        if (replay && (plan == null || !plan.accepts(nodeFeed))) {
+            try {
+                plan = call == Call.FORWARD ? RecordedGraph.ofOutputs(node, nodeFeed, forwardOutputs)
+                        : RecordedGraph.ofGradients(node, nodeFeed, List.of(LOGITS));
+                plans.put(call, plan);
+            } catch (IllegalStateException e) {
+                replay = false;     // the session computes the same values, only slower
+            }
+        }
+        if (replay) {
+            return plan.run(nodeFeed);
+        }
+        return call == Call.FORWARD ? node.output(nodeFeed, forwardOutputs)
+                : node.calculateGradients(nodeFeed, LOGITS);
+    }
+
+    /** False once a recording was refused and the node runs through the session. */
+    boolean replaying() {
+        return replay;
     }
 
     /**
@@ -228,7 +264,9 @@ final class FusedStep {
                 sum += Math.log(product);
                 product = 1;
             }
-            float s = ai >= 0 ? 1f / (1f + e) : e / (1f + e);
+            // σ(a) = 1/(1 + e) for a ≥ 0 and e/(1 + e) below: 1/2 ± (1 − e)/(2(1 + e)), without a branch
+            // (the sign of a is random, so a branch mispredicts half the time)
+            float s = 0.5f + Math.copySign((1f - e) / (2f * (1f + e)), ai);
             as[i] = (s - xi) * invB;
         }
         sum += Math.log(product);
@@ -326,8 +364,14 @@ final class FusedStep {
             int n = (int) h.length();
             float[] y = scratch(0, n);
             v.get(0, y, 0, n);
-            for (int k = 0; k < n; k++) {
-                y[k] = relu ? Math.max(y[k], 0f) : (float) Math.tanh(y[k]);
+            if (relu) {
+                for (int k = 0; k < n; k++) {
+                    y[k] = Math.max(y[k], 0f);      // +0 for −0 and below: activationBackward relies on it
+                }
+            } else {
+                for (int k = 0; k < n; k++) {
+                    y[k] = (float) Math.tanh(y[k]);
+                }
             }
             v.put(0, y, 0, n);
         }
@@ -340,9 +384,17 @@ final class FusedStep {
             float[] ys = scratch(1, n);
             dv.get(0, ds, 0, n);
             floats(y).get(0, ys, 0, n);
-            for (int k = 0; k < n; k++) {
-                float yk = ys[k];
-                ds[k] = relu ? (yk > 0 ? ds[k] : 0f) : ds[k] * (1 - yk * yk);
+            if (relu) {
+                // y = max(pre, 0) is +0 or positive: −bits(y) >> 31 is all ones exactly where y > 0; a mask
+                // instead of a branch on a sign that is random
+                for (int k = 0; k < n; k++) {
+                    int keep = -Float.floatToRawIntBits(ys[k]) >> 31;
+                    ds[k] = Float.intBitsToFloat(Float.floatToRawIntBits(ds[k]) & keep);
+                }
+            } else {
+                for (int k = 0; k < n; k++) {
+                    ds[k] *= 1 - ys[k] * ys[k];
+                }
             }
             dv.put(0, ds, 0, n);
         }

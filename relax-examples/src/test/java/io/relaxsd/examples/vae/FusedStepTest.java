@@ -15,6 +15,7 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The hand-written step against the SameDiff graph's own autodiff: same value, same gradients. */
 class FusedStepTest {
@@ -33,12 +34,15 @@ class FusedStepTest {
         }
         model.prepareGradients();
         FusedStep fused = new FusedStep(model);
-        for (int step = 0; step < 2; step++) {        // twice: the reused buffers must not leak state
-            Map<String, INDArray> feed = model.feed(x, Nd4j.getRandomFactory().getNewRandomInstance(10 + step));
+        // twice at 6 rows (the reused buffers and recordings must not leak state), then at 4 (a new recording)
+        for (int step = 0; step < 3; step++) {
+            int rows = step < 2 ? 6 : 4;
+            INDArray batch = x.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all()).dup();
+            Map<String, INDArray> feed = model.feed(batch, Nd4j.getRandomFactory().getNewRandomInstance(10 + step));
             List<String> names = new ArrayList<>(model.parameters().keySet());
             String reported = model.relaxedForward() || estimator.equals("softmax") ? VaeModel.NELBO_SUM : VaeModel.LOSS;
             OutAndGrad ref = model.sameDiff().calculateGradientsAndOutputs(feed, List.of(reported), names);
-            double expected = ref.getOutputs().get(reported).getDouble(0) / (reported.equals(VaeModel.LOSS) ? 1 : 6);
+            double expected = ref.getOutputs().get(reported).getDouble(0) / (reported.equals(VaeModel.LOSS) ? 1 : rows);
             FusedStep.Result r = fused.step(feed);
             assertEquals(expected, r.nelbo(), 1e-5 * Math.abs(expected), estimator + " value");
             StringBuilder wrong = new StringBuilder();
@@ -54,6 +58,7 @@ class FusedStepTest {
             }
             assertEquals("", wrong.toString(), estimator + " relative gradient errors at step " + step);
         }
+        assertTrue(fused.replaying(), "the node ran from its recordings, not through the session");
     }
 
     @Test
