@@ -76,6 +76,8 @@ class RecordedGraphTest {
         Node node = Node.of(estimator, kind);
         RecordedGraph forward = RecordedGraph.ofOutputs(node.sd(), node.feed(1), List.of(node.sample()));
         RecordedGraph backward = RecordedGraph.ofGradients(node.sd(), node.feed(1), List.of("logits"));
+        RecordedGraph both = RecordedGraph.ofGradientsAndOutputs(node.sd(), node.feed(1), List.of(node.sample()),
+                List.of("logits"));
         assertTrue(backward.opCount() > forward.opCount(), "the gradient replay also runs the backward ops");
         for (long seed = 2; seed < 5; seed++) {
             Map<String, INDArray> feed = node.feed(seed);
@@ -86,6 +88,9 @@ class RecordedGraphTest {
             assertArrayEquals(sample.ravel().toFloatVector(), replayedSample.ravel().toFloatVector(), 0f, "sample, seed " + seed);
             assertArrayEquals(grad.ravel().toFloatVector(), replayedGrad.ravel().toFloatVector(), 1e-6f, "gradient, seed " + seed);
             assertTrue(grad.amaxNumber().doubleValue() > 0, "a zero gradient would compare equal vacuously");
+            Map<String, INDArray> together = both.run(feed);
+            assertArrayEquals(sample.ravel().toFloatVector(), together.get(node.sample()).ravel().toFloatVector(), 0f);
+            assertArrayEquals(grad.ravel().toFloatVector(), together.get("logits").ravel().toFloatVector(), 1e-6f);
         }
     }
 

@@ -12,12 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import io.relaxsd.estimator.StateUpdate;
+import io.relaxsd.samediff.RecordedGraph;
 import io.relaxsd.train.TwoGroupTrainer;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -56,6 +58,8 @@ public final class VaeTrainer {
     private final List<EpochMetrics> history = new ArrayList<>();
     private int iteration;
     private final FusedStep fused;
+    private RecordedGraph recorded;
+    private boolean replay = true;
 
     /**
      * @param evalBatch rows per {@code output} call when evaluating the test set
@@ -107,8 +111,8 @@ public final class VaeTrainer {
             iteration++;
             return f.nelbo();
         }
-        OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, stepOutputs, paramNames);
-        Map<String, INDArray> outs = r.getOutputs();
+        // outputs under their names, gradients under their parameters' names
+        Map<String, INDArray> outs = graphStep(feed);
         String out = stepOutputs.get(0);
         double value = outs.get(out).getDouble(0);
         if (!out.equals(VaeModel.LOSS)) {
@@ -119,16 +123,38 @@ public final class VaeTrainer {
             throw new IllegalStateException("the -ELBO became " + value + " at step " + (iteration + 1)
                     + "; try a lower learning rate");
         }
-        updaters.apply(r.getGradients(), iteration, history.size());
+        updaters.apply(outs, iteration, history.size());
         if (controlUpdaters != null) {
             // φ's Adam clock runs on from its pre-training steps
-            controlUpdaters.apply(r.getGradients(), iteration + model.estimator().pretrainSteps(), history.size());
+            controlUpdaters.apply(outs, iteration + model.estimator().pretrainSteps(), history.size());
         }
         for (StateUpdate u : model.stateUpdates()) {
             u.apply().accept(outs.get(u.output()));
         }
         iteration++;
         return value;
+    }
+
+    /**
+     * The graph's step outputs and parameter gradients in one map: replayed from a recording at
+     * this batch size ({@link RecordedGraph}; no session scheduling, no per-step allocation of the
+     * graph's arrays), or from the session if the graph cannot be replayed. Overwritten by the next call.
+     */
+    private Map<String, INDArray> graphStep(Map<String, INDArray> feed) {
+        if (replay && (recorded == null || !recorded.accepts(feed))) {
+            try {
+                recorded = RecordedGraph.ofGradientsAndOutputs(model.sameDiff(), feed, stepOutputs, paramNames);
+            } catch (IllegalStateException e) {
+                replay = false;         // the session computes the same values, only slower
+            }
+        }
+        if (replay) {
+            return recorded.run(feed);
+        }
+        OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, stepOutputs, paramNames);
+        Map<String, INDArray> all = new HashMap<>(r.getOutputs());
+        all.putAll(r.getGradients());
+        return all;
     }
 
     /**
