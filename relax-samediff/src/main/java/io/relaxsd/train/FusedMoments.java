@@ -14,6 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <pre>
  *   m ← β₁ m + (1 − β₁) g        v ← β₂ v + (1 − β₂) g²
  *   g ← a · m / (sqrt(v) + ε)    (adaptive)      or      g ← a · m    (momentum only)
+ *   θ ← θ − g                    (if the parameter is given: in the same pass)
  * </pre>
  *
  * Why: in ND4J 1.0.0-M2.1 the native {@code adam_updater} op takes about 7 ms for 10⁶ FLOAT
@@ -37,23 +38,24 @@ final class FusedMoments {
     }
 
     /**
-     * Updates m and v in place and overwrites g with the step; false (nothing changed) if the arrays
-     * are not dense FLOAT or DOUBLE of equal length.
+     * Updates m and v in place and overwrites g with the step, or, if {@code param} is given,
+     * subtracts the step from it and leaves g as it was (one pass over the memory instead of two);
+     * false (nothing changed) if the arrays are not dense FLOAT or DOUBLE of equal length.
      */
-    static boolean apply(INDArray g, INDArray m, INDArray v, double beta1, double beta2, double epsilon,
-                         double scale, boolean adaptive) {
+    static boolean apply(INDArray g, INDArray m, INDArray v, INDArray param, double beta1, double beta2,
+                         double epsilon, double scale, boolean adaptive) {
         long n = m.length();
         DataType dt = m.dataType();
         if (!CPU || !(dt == DataType.FLOAT || dt == DataType.DOUBLE) || !dense(g, dt, n) || !dense(m, dt, n)
-                || !dense(v, dt, n)) {
+                || !dense(v, dt, n) || (param != null && !dense(param, dt, n))) {
             return false;
         }
         if (dt == DataType.FLOAT) {
-            floats(buffer(g), buffer(m), buffer(v), (int) n, (float) beta1, (float) beta2, (float) epsilon,
-                    (float) scale, adaptive);
+            floats(buffer(g), buffer(m), buffer(v), param == null ? null : buffer(param), (int) n, (float) beta1,
+                    (float) beta2, (float) epsilon, (float) scale, adaptive);
         } else {
-            doubles(doubleBuffer(g), doubleBuffer(m), doubleBuffer(v), (int) n, beta1, beta2, epsilon, scale,
-                    adaptive);
+            doubles(doubleBuffer(g), doubleBuffer(m), doubleBuffer(v), param == null ? null : doubleBuffer(param),
+                    (int) n, beta1, beta2, epsilon, scale, adaptive);
         }
         return true;
     }
@@ -68,9 +70,10 @@ final class FusedMoments {
         return p.capacity(a.length()).asBuffer();
     }
 
-    private static void floats(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float b1, float b2, float eps,
-                               float a, boolean adaptive) {
+    private static void floats(FloatBuffer g, FloatBuffer m, FloatBuffer v, FloatBuffer p, int n, float b1, float b2,
+                               float eps, float a, boolean adaptive) {
         float[] gc = new float[Math.min(CHUNK, n)];
+        float[] pc = p == null ? null : new float[gc.length];
         float[] mc = new float[gc.length];
         float[] vc = new float[gc.length];
         float c1 = 1f - b1;
@@ -88,15 +91,24 @@ final class FusedMoments {
                 vc[i] = vi;
                 gc[i] = adaptive ? a * mi / ((float) Math.sqrt(vi) + eps) : a * mi;
             }
-            g.put(start, gc, 0, len);
+            if (p == null) {
+                g.put(start, gc, 0, len);
+            } else {
+                p.get(start, pc, 0, len);
+                for (int i = 0; i < len; i++) {
+                    pc[i] -= gc[i];
+                }
+                p.put(start, pc, 0, len);
+            }
             m.put(start, mc, 0, len);
             v.put(start, vc, 0, len);
         }
     }
 
-    private static void doubles(DoubleBuffer g, DoubleBuffer m, DoubleBuffer v, int n, double b1, double b2,
-                                double eps, double a, boolean adaptive) {
+    private static void doubles(DoubleBuffer g, DoubleBuffer m, DoubleBuffer v, DoubleBuffer p, int n, double b1,
+                                double b2, double eps, double a, boolean adaptive) {
         double[] gc = new double[Math.min(CHUNK, n)];
+        double[] pc = p == null ? null : new double[gc.length];
         double[] mc = new double[gc.length];
         double[] vc = new double[gc.length];
         for (int start = 0; start < n; start += CHUNK) {
@@ -112,7 +124,15 @@ final class FusedMoments {
                 vc[i] = vi;
                 gc[i] = adaptive ? a * mi / (Math.sqrt(vi) + eps) : a * mi;
             }
-            g.put(start, gc, 0, len);
+            if (p == null) {
+                g.put(start, gc, 0, len);
+            } else {
+                p.get(start, pc, 0, len);
+                for (int i = 0; i < len; i++) {
+                    pc[i] -= gc[i];
+                }
+                p.put(start, pc, 0, len);
+            }
             m.put(start, mc, 0, len);
             v.put(start, vc, 0, len);
         }

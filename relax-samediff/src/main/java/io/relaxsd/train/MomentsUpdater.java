@@ -3,6 +3,7 @@ package io.relaxsd.train;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
@@ -69,6 +70,25 @@ final class MomentsUpdater implements GradientUpdater<AdamFamily> {
     /** Overwrites {@code gradient} with the step Δ_t; t = iteration + 1. */
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+        step(gradient, null, iteration, epoch);
+    }
+
+    /**
+     * θ ← θ − Δ_t in one pass where {@link FusedMoments} can run ({@code gradient}'s contents are
+     * then left unspecified), else through {@link #applyUpdater} and a subtraction.
+     */
+    void descend(INDArray param, INDArray gradient, int iteration, int epoch) {
+        if (!step(gradient, param, iteration, epoch)) {
+            applyUpdater(gradient, iteration, epoch);
+            param.subi(gradient.reshape(param.shape()));
+        }
+    }
+
+    /**
+     * The step into {@code gradient}, or, with {@code param}, subtracted from it; returns false
+     * (nothing changed) when {@code param} was given but the fused loop cannot run.
+     */
+    private boolean step(INDArray gradient, INDArray param, int iteration, int epoch) {
         if (m == null) {
             throw new IllegalStateException("updater state was not set");
         }
@@ -85,7 +105,13 @@ final class MomentsUpdater implements GradientUpdater<AdamFamily> {
         // Δ = α·r_t·sqrt(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(sqrt(v) + ε)   or   Δ = α/(1 − β₁ᵗ) · m
         double scale = adaptive ? lr * rt * Math.sqrt(1.0 - Math.pow(b2, t)) / (1.0 - Math.pow(b1, t))
                 : lr / (1.0 - Math.pow(b1, t));
-        if (!FusedMoments.apply(g, m, v, b1, b2, config.epsilon(), scale, adaptive)) {
+        if (param != null) {
+            // reshaping a non-contiguous parameter would copy it: no fused path then
+            return contiguous(param) && contiguous(gradient)
+                    && FusedMoments.apply(g, m, v, param.reshape(m.length()), b1, b2, config.epsilon(), scale,
+                    adaptive);
+        }
+        if (!FusedMoments.apply(g, m, v, null, b1, b2, config.epsilon(), scale, adaptive)) {
             if (adaptive) {
                 // libnd4j's adam_updater computes exactly this step (with α·r_t as its learning rate)
                 Nd4j.exec(new org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater(g, v, m, lr * rt, b1, b2,
@@ -96,8 +122,17 @@ final class MomentsUpdater implements GradientUpdater<AdamFamily> {
                 g.assign(m.mul(scale));
             }
         }
-        if (g.data() != gradient.data()) {          // reshape copied a non-contiguous gradient
+        if (!contiguous(gradient)) {                // reshape copied the gradient: write the step back
             gradient.assign(g.reshape(gradient.shape()));
         }
+        return true;
+    }
+
+    /**
+     * True if reshaping {@code a} to a vector gives a view of its memory rather than a copy. (Not
+     * {@code reshape(n).data() == a.data()}: a reshaped view has a buffer object of its own.)
+     */
+    private static boolean contiguous(INDArray a) {
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a);
     }
 }

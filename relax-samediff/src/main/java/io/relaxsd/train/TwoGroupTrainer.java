@@ -144,9 +144,7 @@ public final class TwoGroupTrainer {
                 throw new IllegalStateException("no gradient for parameter '" + n + "': it does not influence the losses");
             }
             INDArray param = sd.getVariable(n).getArr();
-            INDArray flat = g.dup().reshape(param.length());
-            updaters.get(n).applyUpdater(flat, iter, 0);
-            param.subi(flat.reshape(param.shape()));
+            Updates.descend(updaters.get(n), param, g.dup(), iter, 0);     // dup: the step's map keeps the gradient
         }
     }
 

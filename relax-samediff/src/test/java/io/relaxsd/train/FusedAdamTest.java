@@ -54,16 +54,16 @@ class FusedAdamTest {
         INDArray v = Nd4j.zeros(DataType.FLOAT, 4);
         INDArray strided = Nd4j.createFromArray(1f, 9f, 2f, 9f, 3f, 9f, 4f, 9f).get(NDArrayIndex.interval(0, 2, 8));
         assertEquals(4, strided.length());
-        assertFalse(FusedMoments.apply(strided, m, v, 0.9, 0.999, 1e-8, 1.0, true));
+        assertFalse(FusedMoments.apply(strided, m, v, null, 0.9, 0.999, 1e-8, 1.0, true));
         assertEquals(0, m.sumNumber().doubleValue(), 0, "nothing may change when the loop declines");
-        assertFalse(FusedMoments.apply(Nd4j.ones(DataType.DOUBLE, 4), m, v, 0.9, 0.999, 1e-8, 1.0, true));
+        assertFalse(FusedMoments.apply(Nd4j.ones(DataType.DOUBLE, 4), m, v, null, 0.9, 0.999, 1e-8, 1.0, true));
         INDArray half = Nd4j.zeros(DataType.HALF, 4);
-        assertFalse(FusedMoments.apply(Nd4j.ones(DataType.HALF, 4), half, half.dup(), 0.9, 0.999, 1e-8, 1.0, true));
+        assertFalse(FusedMoments.apply(Nd4j.ones(DataType.HALF, 4), half, half.dup(), null, 0.9, 0.999, 1e-8, 1.0, true));
 
         // a dense gradient that is a view at an offset of a bigger buffer is read and written in place
         INDArray big = Nd4j.createFromArray(7f, 7f, 1f, -2f, 4f, 8f);
         INDArray g = big.get(NDArrayIndex.interval(2, 6));
-        assertTrue(FusedMoments.apply(g, m, v, 0.5, 0.75, 0.0, 2.0, false));
+        assertTrue(FusedMoments.apply(g, m, v, null, 0.5, 0.75, 0.0, 2.0, false));
         // m = 0.5·g, Δ = 2·m = g
         assertArrayEquals(new float[] {7f, 7f, 1f, -2f, 4f, 8f}, big.toFloatVector(), 1e-7f);
         assertArrayEquals(new float[] {0.5f, -1f, 2f, 4f}, m.toFloatVector(), 1e-7f);

@@ -1,5 +1,6 @@
 package io.relaxsd.examples.vae;
 
+import io.relaxsd.train.Updates;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,17 +27,14 @@ final class ParameterUpdaters {
         }
     }
 
-    /** θ ← θ − update(g) for every parameter; the gradients are overwritten. */
+    /** θ ← θ − update(g) for every parameter; the gradients are consumed (left unspecified). */
     void apply(Map<String, INDArray> gradients, int iteration, int epoch) {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray g = gradients.get(e.getKey());
             if (g == null) {
                 throw new IllegalStateException("no gradient for parameter " + e.getKey());
             }
-            INDArray p = e.getValue();
-            INDArray flat = g.reshape(p.length());
-            updaters.get(e.getKey()).applyUpdater(flat, iteration, epoch);
-            p.subi(flat.reshape(p.shape()));
+            Updates.descend(updaters.get(e.getKey()), e.getValue(), g, iteration, epoch);
         }
     }
 
