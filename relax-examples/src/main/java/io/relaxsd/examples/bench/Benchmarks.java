@@ -38,8 +38,11 @@ public final class Benchmarks {
         System.err.println("relax: " + v.message());
     }
 
-    /** The VAE step benchmark: one JSON object (or table row) per estimator. */
-    public void runVae(List<String> names, String latent, int batch, int warmup, int steps, int threads, Path chart)
+    /**
+     * The VAE step benchmark: one JSON object (or table row) per estimator; RELAX with the
+     * surrogate {@code surrogate} (its record names it).
+     */
+    public void runVae(List<String> names, EstimatorConfig.SurrogateKind surrogate, String latent, int batch, int warmup, int steps, int threads, Path chart)
             throws IOException {
         int[] cl = VaeSetup.parseLatent(latent);
         VaeSetup setup = VaeSetup.categorical(cl[0], cl[1]);
@@ -56,9 +59,16 @@ public final class Benchmarks {
             }
             for (String name : names) {
                 bar.status(name);
-                EstimatorConfig cfg = EstimatorConfig.builder(name)
-                        .temperature(EstimatorDefaults.of(name).temperature()).build();
-                Map<String, Object> rec = vae.record(name, threads, vae.measure(name, cfg, bar::step));
+                EstimatorConfig.Builder b = EstimatorConfig.builder(name)
+                        .temperature(EstimatorDefaults.of(name).temperature());
+                boolean relax = name.equals("relax");
+                if (relax) {
+                    b.surrogate(surrogate);
+                }
+                Map<String, Object> rec = vae.record(name, threads, vae.measure(name, b.build(), bar::step));
+                if (relax) {
+                    rec.put("surrogate", surrogate.id());
+                }
                 samplesPerSec.put(name, (Double) rec.get("samples_per_sec"));
                 if (json) {
                     System.out.println(Json.line(rec));

@@ -1,5 +1,6 @@
 package io.relaxsd.examples.cli;
 
+import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
 import io.relaxsd.examples.bench.Benchmarks;
 import java.nio.file.Path;
@@ -43,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "cpu, or cuda (checks the build, driver and compute capability first; default: ${DEFAULT-VALUE})")
     String backend = "cpu";
 
+    @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
+            + "(the official VAE code's), mlp, mlp-of-relaxed (default: ${DEFAULT-VALUE})")
+    String surrogate = EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_MLP.id();
+
     @Option(names = "--chart", paramLabel = "FILE", description = "Also write a PNG bar chart of samples/s per estimator")
     Path chart;
 
@@ -66,6 +71,12 @@ final class BenchCommand implements Callable<Integer> {
                     + backend + "'");
         }
         List<String> names = resolveNames();
+        EstimatorConfig.SurrogateKind kind;
+        try {
+            kind = EstimatorConfig.SurrogateKind.parse(surrogate);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+        }
         Threads.apply(threads);
         Benchmarks bench = new Benchmarks(json);
         if (backend.equals("cuda")) {
@@ -75,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
             bench.runJmh(names);
             return 0;
         }
-        bench.runVae(names, latent, batch, warmup, steps, threads, chart);
+        bench.runVae(names, kind, latent, batch, warmup, steps, threads, chart);
         return 0;
     }
 

@@ -93,6 +93,10 @@ public final class VaeCommand implements Callable<Integer> {
             description = "rebar, relax: train phi alone on N training batches before the model moves (default: 0)")
     Integer pretrainSteps;
 
+    @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
+            + "(the official VAE code's), mlp, mlp-of-relaxed (default: relaxed-loss-plus-mlp)")
+    String surrogate;
+
     @Option(names = "--optimizer", description = "radam | adam (default: per estimator)")
     String optimizer;
 
@@ -278,6 +282,9 @@ public final class VaeCommand implements Callable<Integer> {
             }
             if (pretrainSteps != null) {
                 b.pretrainSteps(pretrainSteps);
+            }
+            if (surrogate != null && name.equals("relax")) {
+                b.surrogate(EstimatorConfig.SurrogateKind.parse(surrogate));
             }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             list.add(new VaeRunConfig(s, b.build(), opt, lr != null ? lr : d.learningRate(), batch, epochs, seed,
