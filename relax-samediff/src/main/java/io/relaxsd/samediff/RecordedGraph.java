@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,16 +50,24 @@ import org.nd4j.linalg.factory.Nd4j;
  * that depend only on the placeholders' shapes. A feed of other shapes needs a new recording
  * ({@link #accepts}). Variables and constants are read at recording time: record again after
  * replacing a variable's array. The arrays {@link #run} returns are the plan's own and are
- * overwritten by the next run. Not thread-safe.
+ * overwritten by the next run. The replay executes the graph's own op objects: not thread-safe,
+ * and not to be run while the same graph runs in a session on another thread.
  */
 public final class RecordedGraph {
     private final List<Step> steps;
-    private final Map<String, long[]> placeholderShapes;
+    private final Map<String, Fed> placeholderShapes;
     private final Map<String, INDArray> results;
     private final Map<String, List<int[]>> placeholderUses;     // placeholder → (step index, input index)
     private final Map<String, String> resultSources;            // requested name → placeholder it aliases, if any
 
-    private RecordedGraph(List<Step> steps, Map<String, long[]> placeholderShapes, Map<String, INDArray> results,
+    /** A placeholder's recorded shape and data type. */
+    private record Fed(long[] shape, DataType type) {
+        boolean matches(INDArray a) {
+            return a != null && a.dataType() == type && Arrays.equals(a.shape(), shape);
+        }
+    }
+
+    private RecordedGraph(List<Step> steps, Map<String, Fed> placeholderShapes, Map<String, INDArray> results,
                           Map<String, List<int[]>> placeholderUses, Map<String, String> resultSources) {
         this.steps = steps;
         this.placeholderShapes = placeholderShapes;
@@ -119,11 +128,10 @@ public final class RecordedGraph {
                 byGraphName.placeholderUses, sources);
     }
 
-    /** True if {@code feed} has the placeholders and shapes this recording was made with. */
+    /** True if {@code feed} has the placeholders, shapes and data types this recording was made with. */
     public boolean accepts(Map<String, INDArray> feed) {
-        for (Map.Entry<String, long[]> e : placeholderShapes.entrySet()) {
-            INDArray a = feed.get(e.getKey());
-            if (a == null || !Arrays.equals(a.shape(), e.getValue())) {
+        for (Map.Entry<String, Fed> e : placeholderShapes.entrySet()) {
+            if (!e.getValue().matches(feed.get(e.getKey()))) {
                 return false;
             }
         }
@@ -136,7 +144,7 @@ public final class RecordedGraph {
      */
     public Map<String, INDArray> run(Map<String, INDArray> feed) {
         if (!accepts(feed)) {
-            throw new IllegalArgumentException("the feed's shapes differ from the recording's; record again");
+            throw new IllegalArgumentException("the feed's shapes or data types differ from the recording's; record again");
         }
         for (Map.Entry<String, List<int[]>> e : placeholderUses.entrySet()) {
             INDArray a = feed.get(e.getKey());
@@ -319,9 +327,12 @@ public final class RecordedGraph {
             }
             results.put(name, a);
         }
-        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, Fed> shapes = new LinkedHashMap<>();
         for (String ph : placeholderUses.keySet()) {
-            shapes.put(ph, feed.get(ph).shape());
+            shapes.put(ph, new Fed(feed.get(ph).shape(), feed.get(ph).dataType()));
+        }
+        for (String ph : new HashSet<>(sources.values())) {
+            shapes.putIfAbsent(ph, new Fed(feed.get(ph).shape(), feed.get(ph).dataType()));
         }
         RecordedGraph g = new RecordedGraph(List.copyOf(steps), shapes, results, placeholderUses, sources);
         Map<String, INDArray> replayed = g.run(feed);

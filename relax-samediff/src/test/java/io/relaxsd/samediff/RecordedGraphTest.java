@@ -103,7 +103,11 @@ class RecordedGraphTest {
         Map<String, INDArray> wider = new HashMap<>(node.feed(2));
         wider.put("logits", Nd4j.zeros(DataType.FLOAT, ROWS + 1, VARIABLES * CATEGORIES));
         assertFalse(backward.accepts(wider));
+        Map<String, INDArray> doubles = new HashMap<>(node.feed(2));
+        doubles.put("logits", doubles.get("logits").castTo(DataType.DOUBLE));
+        assertFalse(backward.accepts(doubles), "same shape, other data type");
+        assertTrue(backward.accepts(node.feed(4)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backward.run(wider));
-        assertEquals("the feed's shapes differ from the recording's; record again", e.getMessage());
+        assertEquals("the feed's shapes or data types differ from the recording's; record again", e.getMessage());
     }
 }
