@@ -45,8 +45,8 @@ final class BenchCommand implements Callable<Integer> {
     String backend = "cpu";
 
     @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
-            + "(the official VAE code's), mlp, mlp-of-relaxed (default: ${DEFAULT-VALUE})")
-    String surrogate = EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_MLP.id();
+            + "(the official VAE code's), mlp, mlp-of-relaxed (default: relaxed-loss-plus-mlp)")
+    String surrogate;
 
     @Option(names = "--chart", paramLabel = "FILE", description = "Also write a PNG bar chart of samples/s per estimator")
     Path chart;
@@ -71,11 +71,13 @@ final class BenchCommand implements Callable<Integer> {
                     + backend + "'");
         }
         List<String> names = resolveNames();
-        EstimatorConfig.SurrogateKind kind;
-        try {
-            kind = EstimatorConfig.SurrogateKind.parse(surrogate);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--" + e.getMessage());
+        EstimatorConfig.SurrogateKind kind = EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_MLP;
+        if (surrogate != null) {
+            try {
+                kind = SurrogateOption.parse(surrogate, names);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
         }
         Threads.apply(threads);
         Benchmarks bench = new Benchmarks(json);

@@ -266,6 +266,9 @@ public final class VaeCommand implements Callable<Integer> {
         VaeSetup s = VaeSetup.parse(setup, latent);
         VaeRunConfig.Binarization bin = VaeRunConfig.Binarization.parse(binarize);
         List<VaeRunConfig> list = new ArrayList<>();
+        if (surrogate != null) {
+            SurrogateOption.parse(surrogate, estimators);      // fails on a bad value or without relax
+        }
         for (String raw : estimators) {
             String name = raw.trim().toLowerCase(Locale.ROOT);
             EstimatorDefaults d = EstimatorDefaults.of(name);
@@ -284,7 +287,7 @@ public final class VaeCommand implements Callable<Integer> {
                 b.pretrainSteps(pretrainSteps);
             }
             if (surrogate != null && name.equals("relax")) {
-                b.surrogate(EstimatorConfig.SurrogateKind.parse(surrogate));
+                b.surrogate(SurrogateOption.parse(surrogate, estimators));
             }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             list.add(new VaeRunConfig(s, b.build(), opt, lr != null ? lr : d.learningRate(), batch, epochs, seed,

@@ -52,6 +52,12 @@ class VaeCommandTest {
         assertTrue(r2.err().toLowerCase().contains("no-such-estimator"), r2.err());
         assertEquals(2, run("--optimizer", "sgd").exit());
         assertEquals(2, run("--batch", "0").exit());
+        Result r3 = run("--estimator", "relax", "--surrogate", "nosuch");
+        assertEquals(2, r3.exit());
+        assertTrue(r3.err().contains("--surrogate: unknown value 'nosuch'"), r3.err());
+        Result r4 = run("--estimator", "reinmax", "--surrogate", "mlp");
+        assertEquals(2, r4.exit());
+        assertTrue(r4.err().contains("--surrogate applies to relax only"), r4.err());
     }
 
     @Test
