@@ -55,11 +55,15 @@ class RecordedGraphTest {
         }
 
         Map<String, INDArray> feed(long seed) {
+            return feed(seed, ROWS);
+        }
+
+        Map<String, INDArray> feed(long seed, int rows) {
             Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
-            Map<String, INDArray> feed = new HashMap<>(discrete.drawNoise(ROWS, rng));
+            Map<String, INDArray> feed = new HashMap<>(discrete.drawNoise(rows, rng));
             long width = sd.getVariable("dz").placeholderShape()[1];
-            feed.put("logits", Nd4j.randn(rng, new long[] {ROWS, width}).castTo(DataType.FLOAT).muli(2));
-            feed.put("dz", Nd4j.randn(rng, new long[] {ROWS, width}).castTo(DataType.FLOAT));
+            feed.put("logits", Nd4j.randn(rng, new long[] {rows, width}).castTo(DataType.FLOAT).muli(2));
+            feed.put("dz", Nd4j.randn(rng, new long[] {rows, width}).castTo(DataType.FLOAT));
             return feed;
         }
     }
@@ -92,6 +96,24 @@ class RecordedGraphTest {
             assertArrayEquals(sample.ravel().toFloatVector(), together.get(node.sample()).ravel().toFloatVector(), 0f);
             assertArrayEquals(grad.ravel().toFloatVector(), together.get("logits").ravel().toFloatVector(), 1e-6f);
         }
+    }
+
+    /** Batch sizes alternating as in an epoch with a smaller last batch: every call equals the session's. */
+    @Test
+    void replayedCallKeepsARecordingPerBatchSize() {
+        Node node = Node.of("reinmax", DistributionKind.CATEGORICAL);
+        ReplayedCall call = ReplayedCall.gradientsAndOutputs(node.sd(), List.of(node.sample()), List.of("logits"));
+        int[] rows = {ROWS, ROWS, 2, ROWS, 2, 3, 4, 5, ROWS};     // the last: after more sizes than are kept
+        for (int i = 0; i < rows.length; i++) {
+            Map<String, INDArray> feed = node.feed(20 + i, rows[i]);
+            INDArray grad = node.sd().calculateGradients(feed, "logits").get("logits");
+            INDArray sample = node.sd().output(feed, node.sample()).get(node.sample());
+            Map<String, INDArray> got = call.run(feed);
+            assertArrayEquals(sample.ravel().toFloatVector(), got.get(node.sample()).ravel().toFloatVector(), 0f);
+            assertArrayEquals(grad.ravel().toFloatVector(), got.get("logits").ravel().toFloatVector(), 1e-6f,
+                    "call " + i + ", " + rows[i] + " rows");
+        }
+        assertTrue(call.replaying());
     }
 
     @Test

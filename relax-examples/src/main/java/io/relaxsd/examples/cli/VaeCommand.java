@@ -266,9 +266,8 @@ public final class VaeCommand implements Callable<Integer> {
         VaeSetup s = VaeSetup.parse(setup, latent);
         VaeRunConfig.Binarization bin = VaeRunConfig.Binarization.parse(binarize);
         List<VaeRunConfig> list = new ArrayList<>();
-        if (surrogate != null) {
-            SurrogateOption.parse(surrogate, estimators);      // fails on a bad value or without relax
-        }
+        // fails on a bad value, or when no estimator is relax
+        EstimatorConfig.SurrogateKind kind = surrogate == null ? null : SurrogateOption.parse(surrogate, estimators);
         for (String raw : estimators) {
             String name = raw.trim().toLowerCase(Locale.ROOT);
             EstimatorDefaults d = EstimatorDefaults.of(name);
@@ -286,8 +285,8 @@ public final class VaeCommand implements Callable<Integer> {
             if (pretrainSteps != null) {
                 b.pretrainSteps(pretrainSteps);
             }
-            if (surrogate != null && name.equals("relax")) {
-                b.surrogate(SurrogateOption.parse(surrogate, estimators));
+            if (kind != null && name.equals("relax")) {
+                b.surrogate(kind);
             }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             list.add(new VaeRunConfig(s, b.build(), opt, lr != null ? lr : d.learningRate(), batch, epochs, seed,

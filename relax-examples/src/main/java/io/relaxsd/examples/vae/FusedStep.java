@@ -3,9 +3,9 @@ package io.relaxsd.examples.vae;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.GradFunctions;
 import io.relaxsd.samediff.RecordedGraph;
+import io.relaxsd.samediff.ReplayedCall;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,9 +57,10 @@ final class FusedStep {
     private INDArray onesRow;
     private INDArray reconDelta;
     private final float[][] scratch = {new float[0], new float[0]};
-    private final List<String> forwardOutputs;
-    private final Map<Call, RecordedGraph> plans = new EnumMap<>(Call.class);
-    private boolean replay = true;
+    // the node's two calls, replayed (RecordedGraph: ~10 µs per op instead of the session's ~60);
+    // their arrays are overwritten by the next step
+    private final ReplayedCall forward;
+    private final ReplayedCall gradient;
 
     /** True where the step can run: the CPU backend (it reads and writes the arrays' host memory). */
     static boolean supported() {
@@ -93,7 +94,9 @@ final class FusedStep {
         node.identity(NODE_LOSS, z.mul(dz).sum()).markAsLoss();
         node.setLossVariables(NODE_LOSS);
         GradFunctions.createQuietly(node);
-        this.forwardOutputs = relaxedForward ? List.of(Z, HARD) : List.of(model.estimator() == null ? Z : HARD);
+        this.forward = ReplayedCall.outputs(node, relaxedForward ? List.of(Z, HARD)
+                : List.of(model.estimator() == null ? Z : HARD));
+        this.gradient = ReplayedCall.gradients(node, List.of(LOGITS));
         this.encoder = new Layers(model.encoder());
         this.decoder = new Layers(model.decoder());
         for (Map.Entry<String, INDArray> e : model.parameters().entrySet()) {
@@ -118,49 +121,24 @@ final class FusedStep {
         nodeFeed.remove(VaeModel.INPUT);
         nodeFeed.remove(VaeModel.INV_BATCH);
         nodeFeed.put(LOGITS, theta);
-        Map<String, INDArray> forward = run(Call.FORWARD, nodeFeed);
+        Map<String, INDArray> sample = forward.run(nodeFeed);
         // hard-forward nodes: z's value is the sample D, so the decoder runs on it before the node's backward
-        INDArray z = relaxedForward || model.estimator() == null ? forward.get(Z) : forward.get(HARD);
+        INDArray z = relaxedForward || model.estimator() == null ? sample.get(Z) : sample.get(HARD);
         double recon = bce(decoder.forward(z), x, reconDelta, invB);
         nodeFeed.put(DZ, decoder.backward(reconDelta, gradients, true));
-        INDArray dTheta = run(Call.GRADIENT, nodeFeed).get(LOGITS);
+        INDArray dTheta = gradient.run(nodeFeed).get(LOGITS);
         double kl = klAndGradient(theta, dTheta, invB);
         encoder.backward(dTheta, gradients, false);
         if (relaxedForward) {
             // the reported −ELBO decodes the hard sample drawn from the same noise
-            recon = bce(decoder.forward(forward.get(HARD)), x, null, invB);
+            recon = bce(decoder.forward(sample.get(HARD)), x, null, invB);
         }
         return new Result((recon + kl) / b, gradients);
     }
 
-    private enum Call { FORWARD, GRADIENT }
-
-    /**
-     * The node's forward outputs or its logits gradient for this feed: replayed from a recording
-     * made at this batch size ({@link RecordedGraph}: ~10 µs per op instead of the session's ~60),
-     * or from the session if the node cannot be replayed. The arrays are overwritten by the next call.
-     */
-    private Map<String, INDArray> run(Call call, Map<String, INDArray> nodeFeed) {
-        RecordedGraph plan = plans.get(call);
-        if (replay && (plan == null || !plan.accepts(nodeFeed))) {
-            try {
-                plan = call == Call.FORWARD ? RecordedGraph.ofOutputs(node, nodeFeed, forwardOutputs)
-                        : RecordedGraph.ofGradients(node, nodeFeed, List.of(LOGITS));
-                plans.put(call, plan);
-            } catch (IllegalStateException e) {
-                replay = false;     // the session computes the same values, only slower
-            }
-        }
-        if (replay) {
-            return plan.run(nodeFeed);
-        }
-        return call == Call.FORWARD ? node.output(nodeFeed, forwardOutputs)
-                : node.calculateGradients(nodeFeed, LOGITS);
-    }
-
     /** False once a recording was refused and the node runs through the session. */
     boolean replaying() {
-        return replay;
+        return forward.replaying() && gradient.replaying();
     }
 
     /**

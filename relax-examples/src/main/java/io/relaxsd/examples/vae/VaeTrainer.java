@@ -12,16 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import io.relaxsd.estimator.StateUpdate;
-import io.relaxsd.samediff.RecordedGraph;
+import io.relaxsd.samediff.ReplayedCall;
 import io.relaxsd.train.TwoGroupTrainer;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -58,8 +56,7 @@ public final class VaeTrainer {
     private final List<EpochMetrics> history = new ArrayList<>();
     private int iteration;
     private final FusedStep fused;
-    private RecordedGraph recorded;
-    private boolean replay = true;
+    private final ReplayedCall graphStep;      // score-function estimators: the whole graph
 
     /**
      * @param evalBatch rows per {@code output} call when evaluating the test set
@@ -96,6 +93,12 @@ public final class VaeTrainer {
         model.prepareGradients();
         // pathwise estimators (and the softmax baseline) train through the hand-written step on the CPU
         this.fused = model.scoreFunction() || !FusedStep.supported() ? null : new FusedStep(model);
+        this.graphStep = ReplayedCall.gradientsAndOutputs(model.sameDiff(), stepOutputs, paramNames);
+    }
+
+    /** False once the graph step's recording was refused and it runs through the session. */
+    boolean replaying() {
+        return fused != null ? fused.replaying() : graphStep.replaying();
     }
 
     /** One optimisation step on the pixel batch {@code x}; returns its −ELBO (hard sample, batch mean). */
@@ -111,8 +114,9 @@ public final class VaeTrainer {
             iteration++;
             return f.nelbo();
         }
-        // outputs under their names, gradients under their parameters' names
-        Map<String, INDArray> outs = graphStep(feed);
+        // outputs under their names, gradients under their parameters' names (replayed: no session
+        // scheduling, no per-step allocation of the graph's arrays)
+        Map<String, INDArray> outs = graphStep.run(feed);
         String out = stepOutputs.get(0);
         double value = outs.get(out).getDouble(0);
         if (!out.equals(VaeModel.LOSS)) {
@@ -133,28 +137,6 @@ public final class VaeTrainer {
         }
         iteration++;
         return value;
-    }
-
-    /**
-     * The graph's step outputs and parameter gradients in one map: replayed from a recording at
-     * this batch size ({@link RecordedGraph}; no session scheduling, no per-step allocation of the
-     * graph's arrays), or from the session if the graph cannot be replayed. Overwritten by the next call.
-     */
-    private Map<String, INDArray> graphStep(Map<String, INDArray> feed) {
-        if (replay && (recorded == null || !recorded.accepts(feed))) {
-            try {
-                recorded = RecordedGraph.ofGradientsAndOutputs(model.sameDiff(), feed, stepOutputs, paramNames);
-            } catch (IllegalStateException e) {
-                replay = false;         // the session computes the same values, only slower
-            }
-        }
-        if (replay) {
-            return recorded.run(feed);
-        }
-        OutAndGrad r = model.sameDiff().calculateGradientsAndOutputs(feed, stepOutputs, paramNames);
-        Map<String, INDArray> all = new HashMap<>(r.getOutputs());
-        all.putAll(r.getGradients());
-        return all;
     }
 
     /**

@@ -128,6 +128,7 @@ class VaeTrainingTest {
             assertEquals(a.get(i).trainNelbo(), b.get(i).trainNelbo(), 0.0, "train, epoch " + (i + 1));
             assertEquals(a.get(i).testNelbo(), b.get(i).testNelbo(), 0.0, "test, epoch " + (i + 1));
         }
+        assertTrue(full.replaying() && resumed.replaying(), "the steps ran from recordings, not the session");
         for (String name : full.model().parameters().keySet()) {
             INDArray pa = full.model().parameters().get(name);
             INDArray pb = resumed.model().parameters().get(name);

@@ -1,0 +1,108 @@
+package io.relaxsd.samediff;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One SameDiff call made repeatedly, replayed from {@link RecordedGraph} recordings: a recording per
+ * feed signature (shapes and data types; the last {@value #KEPT} are kept, so an epoch's smaller
+ * last batch does not evict the full-batch recording), and the session itself once a recording is
+ * refused (the values are the same, only slower; {@link #replaying()} tells).
+ *
+ * <pre>{@code
+ * ReplayedCall step = ReplayedCall.gradientsAndOutputs(sd, List.of("loss"), List.of("w", "b"));
+ * Map<String, INDArray> out = step.run(feed);   // "loss" and the gradients under "w", "b"
+ * }</pre>
+ *
+ * The returned arrays may be the recording's own: read them before the next run. Not thread-safe.
+ */
+public final class ReplayedCall {
+    static final int KEPT = 4;
+
+    private final SameDiff sd;
+    private final List<String> outputs;
+    private final List<String> variables;
+    private final List<RecordedGraph> recordings = new ArrayList<>();
+    private boolean replay = true;
+
+    private ReplayedCall(SameDiff sd, Collection<String> outputs, Collection<String> variables) {
+        this.sd = sd;
+        this.outputs = List.copyOf(outputs);
+        this.variables = List.copyOf(variables);
+    }
+
+    /** {@code sd.output(feed, outputs)}. */
+    public static ReplayedCall outputs(SameDiff sd, Collection<String> outputs) {
+        return new ReplayedCall(sd, outputs, List.of());
+    }
+
+    /** {@code sd.calculateGradients(feed, variables)}: gradients under the variables' names. */
+    public static ReplayedCall gradients(SameDiff sd, Collection<String> variables) {
+        return new ReplayedCall(sd, List.of(), variables);
+    }
+
+    /** Both in one call: outputs under their names, gradients under their variables' names. */
+    public static ReplayedCall gradientsAndOutputs(SameDiff sd, Collection<String> outputs,
+                                                   Collection<String> variables) {
+        return new ReplayedCall(sd, outputs, variables);
+    }
+
+    /** The call's results for {@code feed}. */
+    public Map<String, INDArray> run(Map<String, INDArray> feed) {
+        if (replay) {
+            RecordedGraph r = recordingFor(feed);
+            if (r != null) {
+                return r.run(feed);
+            }
+        }
+        if (variables.isEmpty()) {
+            return sd.output(feed, outputs);
+        }
+        if (outputs.isEmpty()) {
+            return sd.calculateGradients(feed, variables);
+        }
+        OutAndGrad og = sd.calculateGradientsAndOutputs(feed, outputs, variables);
+        Map<String, INDArray> all = new HashMap<>(og.getOutputs());
+        all.putAll(og.getGradients());
+        return all;
+    }
+
+    /** False once a recording was refused and the call runs through the session. */
+    public boolean replaying() {
+        return replay;
+    }
+
+    /** A kept recording that accepts {@code feed}, or a new one; null if recording was refused. */
+    private RecordedGraph recordingFor(Map<String, INDArray> feed) {
+        for (int i = 0; i < recordings.size(); i++) {
+            RecordedGraph r = recordings.get(i);
+            if (r.accepts(feed)) {
+                if (i > 0) {        // most recently used first
+                    recordings.remove(i);
+                    recordings.add(0, r);
+                }
+                return r;
+            }
+        }
+        RecordedGraph r;
+        try {
+            r = variables.isEmpty() ? RecordedGraph.ofOutputs(sd, feed, outputs)
+                    : RecordedGraph.ofGradientsAndOutputs(sd, feed, outputs, variables);
+        } catch (IllegalStateException e) {
+            replay = false;
+            recordings.clear();
+            return null;
+        }
+        recordings.add(0, r);
+        if (recordings.size() > KEPT) {
+            recordings.remove(recordings.size() - 1);
+        }
+        return r;
+    }
+}
