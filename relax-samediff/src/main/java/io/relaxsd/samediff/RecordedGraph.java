@@ -168,6 +168,32 @@ public final class RecordedGraph {
         return (int) steps.stream().filter(s -> s.kind != Kind.CONSTANT_ONE).count();
     }
 
+    /**
+     * FLOPs of the matrix products one run executes: 2·m·k·n for each {@code matmul} and
+     * {@code xw_plus_b} (batched products count every batch), twice that for their {@code _bp} ops,
+     * which compute both input gradients. A diagnostic: it shows how much of a step is GEMM work.
+     */
+    public double matmulFlops() {
+        double flops = 0;
+        for (Step s : steps) {
+            if (s.op == null || s.context == null) {
+                continue;
+            }
+            String name = s.op.opName();
+            boolean product = name.equals("matmul") || name.equals("xw_plus_b");
+            boolean backward = name.equals("matmul_bp") || name.equals("xw_plus_b_bp");
+            if (product || backward) {
+                // left operand: (batch·)m·k elements; n is the last size of the product (forward output,
+                // or the incoming gradient, the backward op's last input)
+                INDArray left = s.context.getInputArray(0);
+                INDArray z = product ? s.context.getOutputArray(0)
+                        : s.context.getInputArray(s.context.numInputArguments() - 1);
+                flops += (backward ? 4.0 : 2.0) * left.length() * z.size(-1);
+            }
+        }
+        return flops;
+    }
+
     private static <T> T withListener(SameDiff sd, Listener l, java.util.function.Supplier<T> call) {
         List<Listener> before = new ArrayList<>(sd.getListeners());
         sd.addListeners(l);

@@ -73,6 +73,14 @@ public final class ReplayedCall {
         return all;
     }
 
+    /**
+     * {@link RecordedGraph#matmulFlops()} of the most recently used recording; NaN before the first
+     * run or once the call runs through the session.
+     */
+    public double matmulFlops() {
+        return replay && !recordings.isEmpty() ? recordings.get(0).matmulFlops() : Double.NaN;
+    }
+
     /** False once a recording was refused and the call runs through the session. */
     public boolean replaying() {
         return replay;

@@ -132,4 +132,26 @@ class RecordedGraphTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backward.run(wider));
         assertEquals("the feed's shapes or data types differ from the recording's; record again", e.getMessage());
     }
+
+    /**
+     * y = tanh(x·Wᵀ)·V + linear(x, U, b) with x [3, 4], W [5, 4], V [5, 2], U [4, 2]: forward 2·3·4·5 +
+     * 2·3·5·2 + 2·3·4·2 = 228 FLOPs. The gradient with respect to W, V, U runs the forward again, a
+     * {@code matmul_bp} (both input gradients, twice the forward's FLOPs) for each {@code mmul}, and for
+     * {@code linear} (whose backward is two separate products) only Uᵀ's product xᵀ·g, since x is a
+     * placeholder: 228 + 2·120 + 2·60 + 48 = 636.
+     */
+    @Test
+    void countsTheMatrixProductsARunExecutes() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.DOUBLE, -1, 4);
+        SDVariable w = sd.var("w", Nd4j.rand(DataType.DOUBLE, 5, 4));
+        SDVariable v = sd.var("v", Nd4j.rand(DataType.DOUBLE, 5, 2));
+        SDVariable u = sd.var("u", Nd4j.rand(DataType.DOUBLE, 4, 2));
+        SDVariable b = sd.var("b", Nd4j.rand(DataType.DOUBLE, 2));
+        SDVariable y = sd.math().tanh(sd.mmul(x, w, false, true, false)).mmul(v).add(sd.nn().linear(x, u, b));
+        y.sum().markAsLoss();
+        Map<String, INDArray> feed = Map.of("x", Nd4j.rand(DataType.DOUBLE, 3, 4));
+        assertEquals(228.0, RecordedGraph.ofOutputs(sd, feed, List.of(y.name())).matmulFlops());
+        assertEquals(636.0, RecordedGraph.ofGradients(sd, feed, List.of("w", "v", "u")).matmulFlops());
+    }
 }

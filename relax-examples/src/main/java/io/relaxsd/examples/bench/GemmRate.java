@@ -53,12 +53,17 @@ final class GemmRate {
         return mlpFlops(batch, encoder, false) + mlpFlops(batch, decoder, true);
     }
 
-    private static double mlpFlops(int batch, int[] widths, boolean inputGradient) {
+    /** FLOPs of one forward pass of an MLP stack {@code widths} at this batch: 2·B·in·out per layer. */
+    static double forwardFlops(int batch, int[] widths) {
         double f = 0;
         for (int i = 0; i + 1 < widths.length; i++) {
-            double gemm = 2.0 * batch * widths[i] * widths[i + 1];
-            f += gemm * (i == 0 && !inputGradient ? 2 : 3);
+            f += 2.0 * batch * widths[i] * widths[i + 1];
         }
         return f;
+    }
+
+    private static double mlpFlops(int batch, int[] widths, boolean inputGradient) {
+        double firstInputGradient = inputGradient ? 0 : 2.0 * batch * widths[0] * widths[1];
+        return 3 * forwardFlops(batch, widths) - firstInputGradient;
     }
 }

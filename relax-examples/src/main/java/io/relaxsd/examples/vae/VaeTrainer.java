@@ -96,6 +96,15 @@ public final class VaeTrainer {
         this.graphStep = ReplayedCall.gradientsAndOutputs(model.sameDiff(), stepOutputs, paramNames);
     }
 
+    /**
+     * GEMM FLOPs the graph step executes per step, counted on its recording
+     * ({@link ReplayedCall#matmulFlops()}); NaN for the fused pathwise step, whose GEMMs are the
+     * model's own, or before the first step.
+     */
+    public double recordedMatmulFlops() {
+        return fused != null ? Double.NaN : graphStep.matmulFlops();
+    }
+
     /** False once the graph step's recording was refused and it runs through the session. */
     boolean replaying() {
         return fused != null ? fused.replaying() : graphStep.replaying();
