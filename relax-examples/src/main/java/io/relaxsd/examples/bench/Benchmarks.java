@@ -28,14 +28,23 @@ public final class Benchmarks {
         this.json = json;
     }
 
-    /** Fails with one line unless the CUDA backend can run on this machine. */
-    public void requireCuda() {
-        CudaSupport.Verdict v = CudaSupport.decide(CudaSupport.cudaBackendOnClasspath(),
-                CudaSupport.queryNvidiaSmi());
-        if (!v.ok()) {
-            throw new IllegalStateException(v.message());
+    /**
+     * Fails with one line unless this build and machine can run {@code backend} (cpu or cuda); on
+     * success with cuda, prints the GPU, driver and compute capability. Touches no ND4J class, so it
+     * runs before a backend that cannot load would fail with ND4J's own stack trace.
+     */
+    public static void requireBackend(String backend) {
+        if (backend.equals("cuda")) {
+            CudaSupport.Verdict v = CudaSupport.decide(CudaSupport.cudaBackendOnClasspath(),
+                    CudaSupport.queryNvidiaSmi());
+            if (!v.ok()) {
+                throw new IllegalStateException(v.message());
+            }
+            System.err.println("relax: " + v.message());
+        } else if (!CudaSupport.cpuBackendOnClasspath()) {
+            throw new IllegalStateException("this build has the CUDA backend only (built with -Pcuda): run with "
+                    + "--backend cuda, or rebuild with 'mvn -DskipTests package'");
         }
-        System.err.println("relax: " + v.message());
     }
 
     /**
@@ -54,8 +63,8 @@ public final class Benchmarks {
                 System.out.printf(Locale.ROOT, "VAE %s, batch %d, %d thread(s), step %.3f GFLOP; each estimator "
                         + "timed step by step in turn with the softmax baseline and a GEMM probe%n", setup.label(), batch,
                         threads, vae.stepFlops() / 1e9);
-                System.out.printf(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %8s%n", "estimator", "steps/s",
-                        "samples/s", "med ms", "p90 ms", "roofline", "overhead", "GFLOP/s");
+                System.out.printf(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %8s %10s%n", "estimator", "steps/s",
+                        "samples/s", "med ms", "p90 ms", "roofline", "overhead", "GFLOP/s", "exec GFLOP");
             }
             for (String name : names) {
                 bar.status(name);
@@ -73,10 +82,10 @@ public final class Benchmarks {
                 if (json) {
                     System.out.println(Json.line(rec));
                 } else {
-                    System.out.printf(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f%n", name,
+                    System.out.printf(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f%n", name,
                             rec.get("steps_per_sec"), rec.get("samples_per_sec"), rec.get("ms_per_step_median"),
                             rec.get("ms_per_step_p90"), rec.get("roofline_fraction"), rec.get("overhead_vs_softmax"),
-                            rec.get("gemm_gflops"));
+                            rec.get("gemm_gflops"), rec.get("executed_gflop"));
                 }
                 System.out.flush();
             }

@@ -87,8 +87,16 @@ final class CudaSupport {
     }
 
     static boolean cudaBackendOnClasspath() {
+        return onClasspath("org.nd4j.linalg.jcublas.JCublasBackend");
+    }
+
+    static boolean cpuBackendOnClasspath() {
+        return onClasspath("org.nd4j.linalg.cpu.nativecpu.CpuBackend");
+    }
+
+    private static boolean onClasspath(String className) {
         try {
-            Class.forName("org.nd4j.linalg.jcublas.JCublasBackend", false, CudaSupport.class.getClassLoader());
+            Class.forName(className, false, CudaSupport.class.getClassLoader());
             return true;
         } catch (ClassNotFoundException e) {
             return false;

@@ -79,11 +79,9 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
         }
+        Benchmarks.requireBackend(backend);
         Threads.apply(threads);
         Benchmarks bench = new Benchmarks(json);
-        if (backend.equals("cuda")) {
-            bench.requireCuda();
-        }
         if (jmh) {
             bench.runJmh(names);
             return 0;
