@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * for sm_37, 50, 52, 60, 61, 70, 75, 80 and 86 and no PTX; sm_87/89 run the sm_86 code (same major
  * version, newer minor), sm_90 and later cannot run it.
  */
-final class CudaSupport {
+public final class CudaSupport {
     static final Set<String> SHIPPED = Set.of("3.7", "5.0", "5.2", "6.0", "6.1", "7.0", "7.5", "8.0", "8.6");
 
     private CudaSupport() {
@@ -61,6 +61,21 @@ final class CudaSupport {
         }
         return new Verdict(true, String.format(Locale.ROOT, "GPU %s, driver %s, compute capability %s", g.name(),
                 g.driver(), g.computeCapability()), gpus);
+    }
+
+    /**
+     * Fails with one line unless the ND4J backend this build carries can load on this machine. A
+     * CUDA-only build (-Pcuda) on a machine without a usable GPU would otherwise die inside ND4J
+     * with a native-library stack trace. Touches no ND4J class.
+     */
+    public static void requireLoadableBackend() {
+        if (cpuBackendOnClasspath()) {
+            return;
+        }
+        Verdict v = decide(cudaBackendOnClasspath(), queryNvidiaSmi());
+        if (!v.ok()) {
+            throw new IllegalStateException(v.message());
+        }
     }
 
     /** True if kernels for this compute capability exist (exactly, or same major with a lower minor). */

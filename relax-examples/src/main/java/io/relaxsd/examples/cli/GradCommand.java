@@ -4,8 +4,9 @@ import io.relaxsd.estimator.DistributionKind;
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
 import io.relaxsd.exact.GradientProbe;
-import io.relaxsd.exact.ScoreFunctionProbe;
 import io.relaxsd.exact.QuadraticLoss;
+import io.relaxsd.exact.ScoreFunctionProbe;
+import io.relaxsd.examples.bench.CudaSupport;
 import io.relaxsd.examples.util.Json;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -81,6 +82,7 @@ final class GradCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        CudaSupport.requireLoadableBackend();
         DistributionKind kind = DistributionKind.parse(dist);
         double[] theta = numbers("--logits", logits);
         double[] t = numbers("--target", target);

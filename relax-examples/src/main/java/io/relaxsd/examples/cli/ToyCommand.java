@@ -2,6 +2,7 @@ package io.relaxsd.examples.cli;
 
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
+import io.relaxsd.examples.bench.CudaSupport;
 import io.relaxsd.examples.toy.ToyProblem;
 import io.relaxsd.examples.util.AtomicFiles;
 import io.relaxsd.examples.util.Charts;
@@ -93,6 +94,7 @@ final class ToyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        CudaSupport.requireLoadableBackend();
         ToyProblem.Settings settings = new ToyProblem.Settings(target, steps, lr, phiLrMultiplier, seed, varianceEvery,
                 1000);
         List<EstimatorConfig> configs = new ArrayList<>();
