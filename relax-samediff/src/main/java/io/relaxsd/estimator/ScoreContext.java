@@ -12,6 +12,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
  *   categorical z = log π + G:               (∂z/∂θ)ᵀu = u − π Σ_k u_k
  *   categorical z̃_k = −log(E_k/π_k + E_i):   (∂z̃/∂θ)ᵀu = w − π Σ_k w_k,  w_k = u_k E_k / (π_k a_k),
  *                                            a_k = E_k/π_k + E_i,  w_i = 0  (z̃_i = −log E_i)
+ *                                            (computed as z̃_k = −log E_i − softplus(x_k), w_k = u_k σ(x_k),
+ *                                            x_k = log E_k − log π_k − log E_i: finite when π_k underflows)
  *   Bernoulli z = θ + logit u:               ∂z/∂θ = 1
  *   Bernoulli z̃ = θ + logit ũ:               ∂z̃/∂θ = v p / ũ (b = 1),  (1 − p)(1 − v) / (1 − ũ) (b = 0)
  * </pre>
@@ -116,16 +118,18 @@ final class ScoreContext {
     private void buildConditional() {
         SDVariable v = CategoricalMath.clampUnit(sd.reshape(draw.conditionalUniforms(), -1, k));  // S = 1
         SDVariable hard = draw.hard();
-        SDVariable p = draw.probs();
         if (categorical()) {
-            SDVariable e = sd.math().log(v).neg();
-            SDVariable eI = e.mul(hard).sum(true, 1);
-            SDVariable ePi = e.div(p);
-            SDVariable a = ePi.add(eI);
+            // In log space: with x_k = log E_k − log π_k − log E_i, log a_k = log E_i + softplus(x_k) and
+            // E_k/(π_k a_k) = σ(x_k). Not E/π directly: π_k underflows in FLOAT (a class ~88 nats below
+            // the top one gives E/π = ∞ and w = ∞/∞ = NaN), which the VAE encoder reaches after epochs.
+            SDVariable logE = sd.math().log(sd.math().log(v).neg());
+            SDVariable logEI = logE.mul(hard).sum(true, 1);
+            SDVariable x = logE.sub(draw.logProbs()).sub(logEI);
             SDVariable notHard = hard.rsub(1.0);
-            zTildeEx = toExamples(hard.mul(sd.math().log(eI).neg()).add(notHard.mul(sd.math().log(a).neg())));
-            cWeight = notHard.mul(ePi.div(a));
+            zTildeEx = toExamples(hard.mul(logEI.neg()).sub(notHard.mul(logEI.add(NodeDraw.stableSoftplus(x)))));
+            cWeight = notHard.mul(sd.nn().sigmoid(x));
         } else {
+            SDVariable p = draw.probs();
             SDVariable q = p.rsub(1.0);
             SDVariable notHard = hard.rsub(1.0);
             SDVariable uT = hard.mul(q.add(v.mul(p))).add(notHard.mul(v.mul(q)));
