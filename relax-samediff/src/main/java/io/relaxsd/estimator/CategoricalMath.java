@@ -46,6 +46,11 @@ final class CategoricalMath {
      * ("exponential race" form with E = −log v):
      * z̃_i = −log E_i at the sampled class i, z̃_k = −log(E_k / π_k + E_i) elsewhere.
      *
+     * <p>A class whose π underflows to 0 gets z̃ = −∞, which the softmax of a relaxation maps to 0.
+     * {@code ScoreContext} computes the same z̃ in log space instead, because it also needs the
+     * Jacobian weight E/(π a), which is ∞/∞ there; this direct form saves two transcendental passes
+     * over the {@code [S, N, K]} samples of the Rao-Blackwellised estimators.
+     *
      * @param probs π, {@code [N, K]} (the result depends on π differentiably)
      * @param hard  D, one-hot {@code [N, K]}
      * @param v     uniforms {@code [S, N, K]}
