@@ -1,7 +1,9 @@
 package io.relaxsd.estimator;
 
+import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.custom.BitCast;
 
@@ -20,10 +22,34 @@ final class Sg {
     private Sg() {
     }
 
-    /** Forward: {@code x}, bit for bit. Backward: nothing; the graph above {@code x} is not differentiated. */
+    /**
+     * Forward: {@code x}, bit for bit. Backward: nothing; the graph above {@code x} is not
+     * differentiated. A constant, or the output of an op without floating-point inputs (a one-hot of an
+     * arg-max, another stop-gradient), is returned as it is: autodiff cannot reach above it anyway.
+     */
     static SDVariable sg(SDVariable x) {
         DataType type = x.dataType();
-        return bitCast(bitCast(x, sameWidthInteger(type)), type);
+        DataType integer = sameWidthInteger(type);
+        if (alreadyCut(x)) {
+            return x;
+        }
+        return bitCast(bitCast(x, integer), type);
+    }
+
+    private static boolean alreadyCut(SDVariable x) {
+        if (x.getVariableType() == VariableType.CONSTANT) {
+            return true;
+        }
+        if (x.getVariableType() != VariableType.ARRAY) {
+            return false;          // a variable, or a placeholder whose gradient may be requested
+        }
+        DifferentialFunction op = x.getSameDiff().getVariableOutputOp(x.name());
+        for (SDVariable in : op.args()) {
+            if (in.dataType().isFPType() && in.getVariableType() != VariableType.CONSTANT) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Forward: zero. Backward: identity. {@code x − sg(x)}, the carrier of a custom Jacobian. */

@@ -88,6 +88,22 @@ class SgTest {
                 .toDoubleVector(), tol);
     }
 
+    /** Where autodiff cannot reach above x anyway, sg adds no ops: x itself is the answer. */
+    @org.junit.jupiter.api.Test
+    void addsNoOpsWhereTheGraphIsAlreadyCut() {
+        SameDiff sd = SameDiff.create();
+        SDVariable theta = sd.var("theta", Nd4j.createFromArray(new float[][] {{0.3f, -1.2f, 0.8f}}));
+        SDVariable cut = Sg.sg(theta.mul(2.0));
+        int ops = sd.ops().length;
+        org.junit.jupiter.api.Assertions.assertSame(cut, Sg.sg(cut), "sg of sg");
+        SDVariable oneHot = sd.oneHot(sd.argmax(theta, 1), 3, -1, 1.0, 0.0, DataType.FLOAT);
+        org.junit.jupiter.api.Assertions.assertSame(oneHot, Sg.sg(oneHot), "one-hot of an arg-max");
+        SDVariable constant = sd.constant(Nd4j.createFromArray(1f, 2f));
+        org.junit.jupiter.api.Assertions.assertSame(constant, Sg.sg(constant), "constant");
+        assertEquals(ops + 2, sd.ops().length, "only argmax and onehot were added");
+        org.junit.jupiter.api.Assertions.assertNotSame(theta, Sg.sg(theta), "a variable is cut");
+    }
+
     @org.junit.jupiter.api.Test
     void refusesANonFloatingVariable() {
         SameDiff sd = SameDiff.create();
