@@ -29,7 +29,7 @@ final class Sg {
      */
     static SDVariable sg(SDVariable x) {
         DataType type = x.dataType();
-        DataType integer = sameWidthInteger(type);
+        DataType integer = sameWidthInteger(type);      // refuses a non-floating x, cut or not
         if (alreadyCut(x)) {
             return x;
         }

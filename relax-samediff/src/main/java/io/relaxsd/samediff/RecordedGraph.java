@@ -170,8 +170,9 @@ public final class RecordedGraph {
 
     /**
      * FLOPs of the matrix products one run executes: 2·m·k·n for each {@code matmul} and
-     * {@code xw_plus_b} (batched products count every batch), twice that for their {@code _bp} ops,
-     * which compute both input gradients. A diagnostic: it shows how much of a step is GEMM work.
+     * {@code xw_plus_b} (batched products count every batch), twice that for {@code matmul_bp}, which
+     * computes both input gradients ({@code xw_plus_b} differentiates into plain {@code matmul}s). A
+     * diagnostic: it shows how much of a step is GEMM work.
      */
     public double matmulFlops() {
         double flops = 0;
@@ -181,7 +182,7 @@ public final class RecordedGraph {
             }
             String name = s.op.opName();
             boolean product = name.equals("matmul") || name.equals("xw_plus_b");
-            boolean backward = name.equals("matmul_bp") || name.equals("xw_plus_b_bp");
+            boolean backward = name.equals("matmul_bp");
             if (product || backward) {
                 // left operand: (batch·)m·k elements; n is the last size of the product (forward output,
                 // or the incoming gradient, the backward op's last input)
