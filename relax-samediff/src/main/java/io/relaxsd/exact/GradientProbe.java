@@ -8,6 +8,7 @@ import io.relaxsd.estimator.NodeDraw;
 import io.relaxsd.estimator.PathwiseEstimator;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.GradFunctions;
+import io.relaxsd.samediff.Seeds;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -111,7 +112,7 @@ public final class GradientProbe {
         SDVariable theta = sd.placeHolder(LOGITS, DataType.DOUBLE, -1, width);
         estimate.build(sd, theta, kind, width, f).markAsLoss();
         GradFunctions.createQuietly(sd, LOGITS);
-        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+        Random rng = Seeds.generator(seed);
         double[] sum = new double[width];
         double[] sumSq = new double[width];
         INDArray row = Nd4j.create(logits).reshape(1, width).castTo(DataType.DOUBLE);

@@ -6,6 +6,7 @@ import io.relaxsd.estimator.Estimators;
 import io.relaxsd.estimator.QuadraticSampleLoss;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.ScoreFunctionNode;
+import io.relaxsd.samediff.Seeds;
 import io.relaxsd.train.TwoGroupTrainer;
 import java.util.HashMap;
 import java.util.Map;
@@ -75,7 +76,7 @@ public final class ScoreFunctionProbe {
         if (!node.controlParameters().isEmpty()) {
             b.control(node.controlParameters(), new Adam(ADAPT_LR, 0.9, 0.99999, 1e-8));
         }
-        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed ^ 0x5eedL);
+        Random rng = Seeds.generator(seed ^ 0x5eedL);
         INDArray row = Nd4j.create(theta).reshape(1, theta.length).castTo(DataType.DOUBLE);
         if (node.controlParameters().isEmpty()) {
             // a baseline only: run the state updates on forward passes

@@ -1,5 +1,6 @@
 package io.relaxsd.layers;
 
+import io.relaxsd.samediff.Seeds;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     /** The layer's own noise generator, created on first use from the layer seed. */
     private Random rng() {
         if (rng == null) {
-            rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+            rng = Seeds.generator(seed);
         }
         return rng;
     }

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -50,7 +50,7 @@ public final class Discrete {
 
     private final SameDiff sd;
     private final List<NodeInfo> nodes = new ArrayList<>();
-    private Random parameterRng = Nd4j.getRandomFactory().getNewRandomInstance(0);
+    private Random parameterRng = Seeds.generator(0);
 
     private Discrete(SameDiff sd) {
         this.sd = sd;
@@ -153,7 +153,7 @@ public final class Discrete {
      * nodes built after this call; default seed 0.
      */
     public Discrete parameterSeed(long seed) {
-        this.parameterRng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+        this.parameterRng = Seeds.generator(seed);
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.relaxsd.examples.bench;
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.GradFunctions;
+import io.relaxsd.samediff.Seeds;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,7 @@ public class EstimatorOpBenchmark {
         SDVariable w = sd.constant("w", Nd4j.randn(DataType.FLOAT, 1, VARIABLES * CATEGORIES));
         z.mul(w).sum().markAsLoss();
         GradFunctions.createQuietly(sd);
-        rng = Nd4j.getRandomFactory().getNewRandomInstance(42);
+        rng = Seeds.generator(42);
     }
 
     @Benchmark

@@ -5,6 +5,7 @@ import io.relaxsd.examples.vae.EstimatorDefaults;
 import io.relaxsd.examples.vae.VaeModel;
 import io.relaxsd.examples.vae.VaeSetup;
 import io.relaxsd.examples.vae.VaeTrainer;
+import io.relaxsd.samediff.Seeds;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -30,7 +31,7 @@ final class VaeBenchmark {
         this.batch = batch;
         this.warmup = warmup;
         this.steps = steps;
-        this.x = Nd4j.rand(Nd4j.getRandomFactory().getNewRandomInstance(1), batch, VaeSetup.PIXELS)
+        this.x = Nd4j.rand(Seeds.generator(1), batch, VaeSetup.PIXELS)
                 .castTo(DataType.FLOAT);
     }
 
@@ -52,8 +53,8 @@ final class VaeBenchmark {
         VaeTrainer baseline = new VaeTrainer(VaeModel.softmaxBaseline(setup, 0),
                 st.optimizer().create(st.learningRate()), 0, batch);
         GemmRate.Probe gemm = new GemmRate.Probe(batch, encoderWidths());
-        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(7);
-        Random baselineRng = Nd4j.getRandomFactory().getNewRandomInstance(7);
+        Random rng = Seeds.generator(7);
+        Random baselineRng = Seeds.generator(7);
         for (int i = 0; i < warmup; i++) {
             trainer.step(x, rng);
             baseline.step(x, baselineRng);

@@ -8,6 +8,7 @@ import io.relaxsd.exact.ExactGradient;
 import io.relaxsd.exact.QuadraticLoss;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.ScoreFunctionNode;
+import io.relaxsd.samediff.Seeds;
 import io.relaxsd.train.TwoGroupTrainer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -83,7 +84,7 @@ public final class ToyProblem {
     /** Runs one estimator; {@code progress} receives the step count after each step. */
     public static Result run(EstimatorConfig config, Settings s, LongConsumer progress) {
         Toy toy = Estimators.isScoreFunction(config.name()) ? new ScoreToy(config, s) : new PathwiseToy(config, s);
-        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(s.seed());
+        Random rng = Seeds.generator(s.seed());
         int pretrain = config.pretrainSteps();
         for (int i = 0; i < pretrain; i++) {
             toy.pretrainStep(rng);

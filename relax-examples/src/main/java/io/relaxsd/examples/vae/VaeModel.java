@@ -9,6 +9,7 @@ import io.relaxsd.estimator.StateUpdate;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.GradFunctions;
 import io.relaxsd.samediff.ScoreFunctionNode;
+import io.relaxsd.samediff.Seeds;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +81,7 @@ public final class VaeModel {
         this.relaxedForward = pathwise != null && pathwise.relaxedForward();
         this.sd = SameDiff.create();
         this.discrete = Discrete.in(sd);
-        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(initSeed);
+        Random rng = Seeds.generator(initSeed);
         int[] h = setup.hidden();
         int[] encWidths = new int[h.length + 2];
         int[] decWidths = new int[h.length + 2];

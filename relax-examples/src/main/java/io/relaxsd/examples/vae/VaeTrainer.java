@@ -1,5 +1,10 @@
 package io.relaxsd.examples.vae;
 
+import io.relaxsd.estimator.StateUpdate;
+import io.relaxsd.examples.util.AtomicFiles;
+import io.relaxsd.samediff.ReplayedCall;
+import io.relaxsd.samediff.Seeds;
+import io.relaxsd.train.TwoGroupTrainer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -7,7 +12,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import io.relaxsd.examples.util.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,9 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import io.relaxsd.estimator.StateUpdate;
-import io.relaxsd.samediff.ReplayedCall;
-import io.relaxsd.train.TwoGroupTrainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -236,14 +237,14 @@ public final class VaeTrainer {
 
     /** Decoder probabilities of the hard sample for {@code x} (for reconstruction grids). */
     public INDArray reconstruct(INDArray x, long noiseSeed) {
-        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(noiseSeed);
+        Random rng = Seeds.generator(noiseSeed);
         return model.sameDiff().output(model.feed(x, rng), VaeModel.RECONSTRUCTION).get(VaeModel.RECONSTRUCTION);
     }
 
     /** A generator for (seed, epoch, stream): stream 0 = training noise, 1 = test noise. */
     static Random epochRandom(long seed, int epoch, int stream) {
         long s = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 31L + stream).nextLong();
-        return Nd4j.getRandomFactory().getNewRandomInstance(s);
+        return Seeds.generator(s);
     }
 
     public List<EpochMetrics> history() {
