@@ -4,9 +4,10 @@ import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Seeded ND4J generators. ND4J 1.0.0-M2.1's native generator does not honour seed 0: every
- * generator made with it ({@code getNewRandomInstance(0)}, {@code setSeed(0)}) starts from a
- * different state, within one JVM and across runs (measured; other seeds repeat exactly). Every
+ * Seeded ND4J generators. ND4J 1.0.0-M2.1's native generator does not honour seed 0: generators
+ * made with it ({@code getNewRandomInstance(0)}, {@code setSeed(0)}) at different times start from
+ * different states, within one JVM and across runs (measured; within the same millisecond they may
+ * agree; other seeds repeat exactly). Every
  * seeded generator of the project comes from here: seed 0 is replaced by a fixed non-zero
  * constant, any other seed is used as it is.
  */
