@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  ./relax vae --estimator reinmax --latent 8x16 --epochs 10",
             "  ./relax vae --estimator st,reinmax,st-gumbel-softmax --epochs 5 --out runs/compare",
+            "  ./relax vae --estimator reinmax --seeds 0-2 --epochs 10 --out runs/reinmax-3seeds",
             "  ./relax vae --resume runs/compare"})
 public final class VaeCommand implements Callable<Integer> {
 
@@ -115,6 +116,10 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of weights, noise and data order (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--seeds", paramLabel = "LIST", description = "several seeds, e.g. 0,1,2 or 0-4: one run per "
+            + "estimator and seed, then a summary row per estimator (mean and standard error over the seeds)")
+    String seeds;
+
     @Option(names = "--threads", description = "CPU threads for ND4J (default: ${DEFAULT-VALUE})")
     int threads = 1;
 
@@ -160,23 +165,20 @@ public final class VaeCommand implements Callable<Integer> {
 
     private int run() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
-        List<VaeRunConfig> configs;
+        List<PlannedRun> plan;
         Path root;
         boolean resuming = resume != null;
         try {
             if (resuming) {
                 root = resume;
-                configs = savedConfigs(resume);
+                plan = savedRuns(resume);
             } else {
-                configs = buildConfigs();
                 root = out;
-                if (root != null) {
-                    for (VaeRunConfig c : configs) {
-                        Path d = configs.size() > 1 ? root.resolve(c.estimator().name()) : root;
-                        if (Files.exists(d.resolve(VaeRun.CHECKPOINT))) {
-                            throw new IllegalArgumentException(d + " already holds a vae run; continue it with --resume "
-                                    + root + " or choose another --out");
-                        }
+                plan = planRuns(buildConfigs(), root);
+                for (PlannedRun p : plan) {
+                    if (p.dir() != null && Files.exists(p.dir().resolve(VaeRun.CHECKPOINT))) {
+                        throw new IllegalArgumentException(p.dir() + " already holds a vae run; continue it with --resume "
+                                + root + " or choose another --out");
                     }
                 }
             }
@@ -184,13 +186,16 @@ public final class VaeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        boolean compare = configs.size() > 1;
-        VaeRunConfig first = configs.get(0);
+        boolean multiSeed = plan.stream().map(p -> p.config().seed()).distinct().count() > 1;
+        boolean compare = !multiSeed && plan.size() > 1;
+        VaeRunConfig first = plan.get(0).config();
         VaeData.Split split = loader.load(data, first, stdout, !json);
         List<VaeReport.Series> series = new ArrayList<>();
-        for (VaeRunConfig cfg : configs) {
+        SeedSummary seedSummary = new SeedSummary();
+        for (PlannedRun planned : plan) {
+            VaeRunConfig cfg = planned.config();
             String name = cfg.estimator().name();
-            Path dir = root == null ? null : compare ? root.resolve(name) : root;
+            Path dir = planned.dir();
             if (!json) {
                 stdout.printf(Locale.ROOT, "%s on %s: lr %.3g, tau %.3g, %s, batch %d, %d epochs, seed %d, %d train / %d test images%n",
                         name, cfg.setup().label(), cfg.learningRate(), cfg.estimator().temperature(), cfg.optimizer().id(),
@@ -235,8 +240,26 @@ public final class VaeCommand implements Callable<Integer> {
             if (json) {
                 stdout.println(Json.line(summary));
             } else {
-                stdout.printf(Locale.ROOT, "%s: final test -ELBO %.2f (train %.2f) after %d epochs, %.1f ms/step%n", name,
-                        last.testNelbo(), last.trainNelbo(), last.epoch(), (Double) summary.get("ms_per_step"));
+                stdout.printf(Locale.ROOT, "%s%s: final test -ELBO %.2f (train %.2f) after %d epochs, %.1f ms/step%n", name,
+                        multiSeed ? " seed " + cfg.seed() : "", last.testNelbo(), last.trainNelbo(), last.epoch(),
+                        (Double) summary.get("ms_per_step"));
+            }
+            stdout.flush();
+            if (multiSeed) {
+                seedSummary.add(cfg, last);
+                if (root != null) {
+                    seedSummary.write(root);  // rewritten after every finished run, so a killed sweep keeps its rows
+                }
+            }
+        }
+        if (multiSeed) {
+            for (Map<String, Object> row : seedSummary.rows()) {
+                if (json) {
+                    stdout.println(Json.line(row));
+                }
+            }
+            if (!json) {
+                stdout.print(seedSummary.table());
             }
         }
         if (compare && root != null) {
@@ -265,6 +288,7 @@ public final class VaeCommand implements Callable<Integer> {
         }
         VaeSetup s = VaeSetup.parse(setup, latent);
         VaeRunConfig.Binarization bin = VaeRunConfig.Binarization.parse(binarize);
+        List<Long> seedList = seedList();
         List<VaeRunConfig> list = new ArrayList<>();
         // fails on a bad value, or when no estimator is relax
         EstimatorConfig.SurrogateKind kind = surrogate == null ? null : SurrogateOption.parse(surrogate, estimators);
@@ -289,32 +313,78 @@ public final class VaeCommand implements Callable<Integer> {
                 b.surrogate(kind);
             }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
-            list.add(new VaeRunConfig(s, b.build(), opt, lr != null ? lr : d.learningRate(), batch, epochs, seed,
-                    trainLimit, testLimit, bin, evalBatch));
+            EstimatorConfig estimator = b.build();
+            for (long sd : seedList) {
+                list.add(new VaeRunConfig(s, estimator, opt, lr != null ? lr : d.learningRate(), batch, epochs, sd,
+                        trainLimit, testLimit, bin, evalBatch));
+            }
         }
         return list;
     }
 
-    private List<VaeRunConfig> savedConfigs(Path dir) throws IOException {
+    private List<Long> seedList() {
+        if (seeds == null) {
+            return List.of(seed);
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+            throw new IllegalArgumentException("give either --seed or --seeds, not both");
+        }
+        return SeedList.parse("--seeds", seeds);
+    }
+
+    /** One run of the command and the directory it writes (null without --out). */
+    record PlannedRun(VaeRunConfig config, Path dir) {
+    }
+
+    /**
+     * Directories: one estimator and one seed write into {@code root}; several estimators into
+     * {@code root/NAME}; several seeds into {@code .../seedS}.
+     */
+    static List<PlannedRun> planRuns(List<VaeRunConfig> configs, Path root) {
+        boolean manyEstimators = configs.stream().map(c -> c.estimator().name()).distinct().count() > 1;
+        boolean manySeeds = configs.stream().map(VaeRunConfig::seed).distinct().count() > 1;
+        List<PlannedRun> plan = new ArrayList<>();
+        for (VaeRunConfig c : configs) {
+            Path d = root;
+            if (d != null && manyEstimators) {
+                d = d.resolve(c.estimator().name());
+            }
+            if (d != null && manySeeds) {
+                d = d.resolve("seed" + c.seed());
+            }
+            plan.add(new PlannedRun(c, d));
+        }
+        return plan;
+    }
+
+    /** The runs under {@code dir}: the directory itself, or its sub-directories up to two levels (NAME/seedS). */
+    private List<PlannedRun> savedRuns(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--resume: no such directory: " + dir);
         }
-        List<VaeRunConfig> list = new ArrayList<>();
-        if (Files.isRegularFile(dir.resolve(VaeRun.CONFIG))) {
-            list.add(withEpochs(VaeRun.savedConfig(dir)));
-        } else {
-            try (Stream<Path> sub = Files.list(dir).sorted()) {
-                for (Path p : (Iterable<Path>) sub::iterator) {
-                    if (Files.isRegularFile(p.resolve(VaeRun.CONFIG))) {
-                        list.add(withEpochs(VaeRun.savedConfig(p)));
-                    }
-                }
-            }
-        }
+        List<PlannedRun> list = new ArrayList<>();
+        collectSavedRuns(dir, 2, list);
         if (list.isEmpty()) {
             throw new IllegalArgumentException("--resume: " + dir + " holds no vae run (no " + VaeRun.CONFIG + ")");
         }
         return list;
+    }
+
+    private void collectSavedRuns(Path dir, int depth, List<PlannedRun> list) throws IOException {
+        if (Files.isRegularFile(dir.resolve(VaeRun.CONFIG))) {
+            list.add(new PlannedRun(withEpochs(VaeRun.savedConfig(dir)), dir));
+            return;
+        }
+        if (depth == 0) {
+            return;
+        }
+        try (Stream<Path> sub = Files.list(dir).sorted()) {
+            for (Path p : (Iterable<Path>) sub::iterator) {
+                if (Files.isDirectory(p)) {
+                    collectSavedRuns(p, depth - 1, list);
+                }
+            }
+        }
     }
 
     private VaeRunConfig withEpochs(VaeRunConfig c) {

@@ -110,6 +110,64 @@ class VaeCommandTest {
         assertTrue(again.err().contains("--resume"), again.err());
     }
 
+    /**
+     * {@code --seeds} runs each seed as {@code --seed} would, and its summary row is the mean and standard error
+     * of those runs' final test −ELBO, recomputed here from the single-seed runs.
+     */
+    @Test
+    void seedsRunEachSeedAndSummariseThem(@TempDir Path tmp) throws Exception {
+        String[] common = {"--estimator", "st", "--latent", "4x3", "--batch", "50", "--json", "--eval-batch", "100",
+            "--epochs", "1"};
+        Result sweep = run(concat(common, "--seeds", "1-2,5", "--out", tmp.resolve("sweep").toString()));
+        assertEquals(0, sweep.exit(), sweep.err());
+        double[] single = new double[3];
+        long[] seeds = {1, 2, 5};
+        for (int i = 0; i < 3; i++) {
+            Result one = run(concat(common, "--seed", String.valueOf(seeds[i])));
+            assertEquals(0, one.exit(), one.err());
+            single[i] = summaries(one.json()).get(0).get("final_test_nelbo").asDouble();
+        }
+        JsonNode row = null;
+        for (JsonNode n : sweep.json()) {
+            if (n.has("seed_summary")) {
+                row = n;
+            }
+        }
+        assertTrue(row != null, sweep.out());
+        assertEquals(3, row.get("n").asInt());
+        double mean = (single[0] + single[1] + single[2]) / 3;
+        double ss = 0;
+        for (double v : single) {
+            ss += (v - mean) * (v - mean);
+        }
+        assertEquals(mean, row.get("test_nelbo_mean").asDouble(), 1e-9);
+        assertEquals(Math.sqrt(ss / 2 / 3), row.get("test_nelbo_se").asDouble(), 1e-9);
+        assertTrue(row.get("test_nelbo_se").asDouble() > 0, "different seeds give different runs");
+        for (String f : new String[] {"seed1/metrics.csv", "seed2/checkpoint.bin", "seed5/config.json",
+            SeedSummary.CSV, SeedSummary.JSON}) {
+            assertTrue(Files.isRegularFile(tmp.resolve("sweep").resolve(f)), f);
+        }
+        assertEquals(2, Files.readAllLines(tmp.resolve("sweep").resolve(SeedSummary.CSV)).size());
+        // a resumed sweep finds every seed's run and prints the same summary
+        Result resumed = run("--resume", tmp.resolve("sweep").toString(), "--json");
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertTrue(resumed.out().contains("\"test_nelbo_mean\":" + row.get("test_nelbo_mean").asText()), resumed.out());
+    }
+
+    @Test
+    void badSeedListsGiveOneClearLine() {
+        Result r = run("--seeds", "0-x");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--seeds: '0-x' is not a seed"), r.err());
+        Result r2 = run("--seeds", "3-1");
+        assertEquals(2, r2.exit());
+        assertTrue(r2.err().contains("runs backwards"), r2.err());
+        Result r3 = run("--seeds", "0,1", "--seed", "4");
+        assertEquals(2, r3.exit());
+        assertTrue(r3.err().contains("either --seed or --seeds"), r3.err());
+        assertEquals(2, run("--seeds", "").exit());
+    }
+
     private static List<JsonNode> summaries(List<JsonNode> all) {
         List<JsonNode> s = new ArrayList<>();
         for (JsonNode n : all) {
