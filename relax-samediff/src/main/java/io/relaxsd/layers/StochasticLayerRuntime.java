@@ -31,6 +31,8 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
 
     private final long seed;
     private transient Random rng;
+    private transient long drawStep = Long.MIN_VALUE;
+    private transient int drawsInStep;
     private transient Map<DataType, StochasticKernel> kernels;
     private transient INDArray keptLogits;
     private transient Map<String, INDArray> keptNoise;
@@ -41,12 +43,32 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         this.seed = seed;
     }
 
-    /** The layer's own noise generator, created on first use from the layer seed. */
-    private Random rng() {
+    /**
+     * The layer's noise generator for the next training draw, restarted at a seed derived from (layer seed,
+     * epoch, iteration, draw within the iteration). The network keeps its epoch and iteration counts in its
+     * configuration, which {@code ModelSerializer} saves, so a loaded network draws exactly the noise the
+     * network that was never saved would have drawn: it neither replays the first steps' draws nor depends
+     * on how many times it was saved.
+     */
+    private Random rngForNextDraw() {
+        long step = ((long) getEpochCount() << 40) ^ getIterationCount();
+        if (step != drawStep) {
+            drawStep = step;
+            drawsInStep = 0;
+        }
+        long drawSeed = drawSeed(seed, getEpochCount(), getIterationCount(), drawsInStep++);
         if (rng == null) {
-            rng = Seeds.generator(seed);
+            rng = Seeds.generator(drawSeed);
+        } else {
+            Seeds.reseed(rng, drawSeed);
         }
         return rng;
+    }
+
+    /** The seed of training draw {@code draw} (0, 1, …) of the given epoch and iteration. */
+    static long drawSeed(long layerSeed, int epoch, int iteration, int draw) {
+        long step = ((long) epoch << 40) ^ iteration;
+        return Seeds.derive(Seeds.derive(layerSeed, step), draw);
     }
 
     private StochasticKernel kernel(DataType dt) {
@@ -75,7 +97,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
             StochasticKernel kernel = kernel(input.dataType());
             INDArray logits = input.dup('c');
             if (training) {
-                Map<String, INDArray> noise = kernel.drawNoise(logits.size(0), rng());
+                Map<String, INDArray> noise = kernel.drawNoise(logits.size(0), rngForNextDraw());
                 fwd = kernel.sample(logits, noise);
                 keptLogits = logits;
                 keptNoise = noise;

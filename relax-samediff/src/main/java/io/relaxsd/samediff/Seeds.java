@@ -20,6 +20,29 @@ public final class Seeds {
 
     /** A new ND4J generator whose stream depends on {@code seed} only. */
     public static Random generator(long seed) {
-        return Nd4j.getRandomFactory().getNewRandomInstance(seed == 0 ? ZERO : seed);
+        return Nd4j.getRandomFactory().getNewRandomInstance(nonZero(seed));
+    }
+
+    /** Restarts {@code rng} at {@code seed}: afterwards it draws what {@link #generator}{@code (seed)} would. */
+    public static void reseed(Random rng, long seed) {
+        rng.setSeed(nonZero(seed));
+    }
+
+    /**
+     * A seed for draw {@code index} of stream {@code seed}, e.g. (layer seed, training step): well-mixed
+     * (SplitMix64's finaliser applied twice), so neighbouring indices give unrelated streams.
+     */
+    public static long derive(long seed, long index) {
+        return mix(mix(seed) ^ (index * 0xD1B54A32D192ED03L + 0x632BE59BD9B4E019L));
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private static long nonZero(long seed) {
+        return seed == 0 ? ZERO : seed;
     }
 }

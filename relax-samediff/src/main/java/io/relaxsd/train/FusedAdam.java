@@ -1,5 +1,8 @@
 package io.relaxsd.train;
 
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
 /**
  * Adam (Kingma &amp; Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, Algorithm 1) in
  * the form ND4J's {@code Adam} and libnd4j's {@code adam_updater} use, with t = iteration + 1:
@@ -20,7 +23,10 @@ public final class FusedAdam extends AdamFamily {
         this(learningRate, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON);
     }
 
-    public FusedAdam(double learningRate, double beta1, double beta2, double epsilon) {
+    /** Also the creator for DL4J's JSON (ModelSerializer, configuration JSON/YAML); the schedule is a field. */
+    @JsonCreator
+    public FusedAdam(@JsonProperty("learningRate") double learningRate, @JsonProperty("beta1") double beta1,
+            @JsonProperty("beta2") double beta2, @JsonProperty("epsilon") double epsilon) {
         super(learningRate, beta1, beta2, epsilon);
     }
 

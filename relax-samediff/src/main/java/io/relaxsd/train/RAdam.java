@@ -1,5 +1,8 @@
 package io.relaxsd.train;
 
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
@@ -34,7 +37,10 @@ public final class RAdam extends AdamFamily {
         this(learningRate, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON);
     }
 
-    public RAdam(double learningRate, double beta1, double beta2, double epsilon) {
+    /** Also the creator for DL4J's JSON (ModelSerializer, configuration JSON/YAML); the schedule is a field. */
+    @JsonCreator
+    public RAdam(@JsonProperty("learningRate") double learningRate, @JsonProperty("beta1") double beta1,
+            @JsonProperty("beta2") double beta2, @JsonProperty("epsilon") double epsilon) {
         super(learningRate, beta1, beta2, epsilon);
     }
 
