@@ -260,6 +260,19 @@ public final class Discrete {
         return feed;
     }
 
+    /**
+     * {@code data} for {@code SameDiff.fit}: every batch with fresh noise for the nodes built so far
+     * appended to its features ({@link NoisyBatches#featureMapping} gives the matching feature mapping).
+     */
+    public NoisyBatches withNoise(org.nd4j.linalg.dataset.api.iterator.DataSetIterator data, Random rng) {
+        return new NoisyBatches(data, this, rng);
+    }
+
+    /** As {@link #withNoise(org.nd4j.linalg.dataset.api.iterator.DataSetIterator, Random)}, for multi-input data. */
+    public NoisyBatches withNoise(org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator data, Random rng) {
+        return new NoisyBatches(data, this, rng);
+    }
+
     private static INDArray uniform(Random rng, DataType dt, long... shape) {
         INDArray u = Nd4j.rand(rng, shape);
         return u.dataType() == dt ? u : u.castTo(dt);
