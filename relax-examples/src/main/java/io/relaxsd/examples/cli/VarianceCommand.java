@@ -385,9 +385,14 @@ public final class VarianceCommand implements Callable<Integer> {
         AtomicFiles.writeString(dir.resolve(JSON), Json.pretty(doc));
     }
 
+    /** {@code relax variance ARGS}; the parse result holds the subcommand's name when run through {@link RelaxCli}. */
     private List<String> commandLine() {
-        List<String> args = new ArrayList<>(List.of("relax", "variance"));
-        args.addAll(spec.commandLine().getParseResult().originalArgs());
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        List<String> args = new ArrayList<>(List.of("relax"));
+        if (original.isEmpty() || !original.get(0).equals(spec.name())) {
+            args.add(spec.name());
+        }
+        args.addAll(original);
         return args;
     }
 }

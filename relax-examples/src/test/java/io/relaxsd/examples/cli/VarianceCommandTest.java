@@ -73,6 +73,7 @@ class VarianceCommandTest {
         JsonNode doc = Json.parse(Files.readString(out.resolve(VarianceCommand.JSON)));
         assertEquals(6, doc.get("provenance").get("samples").asInt());
         assertEquals("variance", doc.get("provenance").get("command_line").get(1).asText());
+        assertEquals("--run", doc.get("provenance").get("command_line").get(2).asText());
         JsonNode results = doc.get("results");
         assertEquals(6, results.size());
         for (JsonNode row : results) {
