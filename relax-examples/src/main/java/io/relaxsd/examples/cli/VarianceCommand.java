@@ -222,9 +222,13 @@ public final class VarianceCommand implements Callable<Integer> {
         long total = (long) checkpoints.size() * configs.size() * samples;
         ProgressBar bar = ProgressBar.create("variance", total, json);
         for (EstimatorConfig est : configs) {
+            // one model per estimator: drawing changes nothing in it (no update, no baseline or phi
+            // step), so only a phi fitted at the previous checkpoint calls for a fresh one
+            VaeTrainer t = null;
             for (Map.Entry<Integer, Path> ck : checkpoints.entrySet()) {
-                // a fresh model per (checkpoint, estimator): phi, baselines and noise do not depend on the order
-                VaeTrainer t = trainer(model, est);
+                if (t == null || (pretrainSteps > 0 && !t.model().controlParameters().isEmpty())) {
+                    t = trainer(model, est);
+                }
                 t.loadParameters(ck.getValue());
                 if (pretrainSteps > 0) {
                     t.pretrainControl(split.train(model), pretrainSteps);
