@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 GradCommand.class,
                 ToyCommand.class,
                 VaeCommand.class,
+                VarianceCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class RelaxCli implements Runnable {

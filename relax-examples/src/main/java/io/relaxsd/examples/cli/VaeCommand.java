@@ -3,6 +3,7 @@ package io.relaxsd.examples.cli;
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.examples.util.Json;
 import io.relaxsd.examples.util.ProgressBar;
+import io.relaxsd.examples.vae.CheckpointPolicy;
 import io.relaxsd.examples.vae.EpochMetrics;
 import io.relaxsd.examples.vae.EstimatorDefaults;
 import io.relaxsd.examples.vae.ImageBatches;
@@ -131,6 +132,14 @@ public final class VaeCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "write metrics, plots, config, provenance and checkpoints here")
     Path out;
+
+    @Option(names = "--keep-checkpoints", split = ",", paramLabel = "EPOCH",
+            description = "also keep checkpoint-epoch-N.bin after these epochs (needs --out; e.g. 1,5,10)")
+    List<Integer> keepCheckpoints;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "also keep checkpoint-epoch-N.bin every N epochs (needs --out; default: none)")
+    Integer checkpointEvery;
 
     @Option(names = "--resume", paramLabel = "DIR", description = "continue a killed run from its last checkpoint (its saved options are used; --epochs may extend it)")
     Path resume;
@@ -289,6 +298,14 @@ public final class VaeCommand implements Callable<Integer> {
         VaeSetup s = VaeSetup.parse(setup, latent);
         VaeRunConfig.Binarization bin = VaeRunConfig.Binarization.parse(binarize);
         List<Long> seedList = seedList();
+        CheckpointPolicy keep = checkpointPolicy();
+        if (!keep.isNone() && out == null) {
+            throw new IllegalArgumentException("--keep-checkpoints and --checkpoint-every need --out");
+        }
+        if (!keep.epochs().isEmpty() && keep.epochs().last() > epochs) {
+            throw new IllegalArgumentException("--keep-checkpoints: epoch " + keep.epochs().last()
+                    + " is after the last epoch (" + epochs + ")");
+        }
         List<VaeRunConfig> list = new ArrayList<>();
         // fails on a bad value, or when no estimator is relax
         EstimatorConfig.SurrogateKind kind = surrogate == null ? null : SurrogateOption.parse(surrogate, estimators);
@@ -316,7 +333,7 @@ public final class VaeCommand implements Callable<Integer> {
             EstimatorConfig estimator = b.build();
             for (long sd : seedList) {
                 list.add(new VaeRunConfig(s, estimator, opt, lr != null ? lr : d.learningRate(), batch, epochs, sd,
-                        trainLimit, testLimit, bin, evalBatch));
+                        trainLimit, testLimit, bin, evalBatch, keep));
             }
         }
         return list;
@@ -389,7 +406,13 @@ public final class VaeCommand implements Callable<Integer> {
 
     private VaeRunConfig withEpochs(VaeRunConfig c) {
         boolean given = spec.commandLine().getParseResult().hasMatchedOption("--epochs");
-        return given ? c.withEpochs(epochs) : c;
+        VaeRunConfig r = given ? c.withEpochs(epochs) : c;
+        // --keep-checkpoints / --checkpoint-every on a resume replace the saved choice
+        return keepCheckpoints != null || checkpointEvery != null ? r.withKeepCheckpoints(checkpointPolicy()) : r;
+    }
+
+    private CheckpointPolicy checkpointPolicy() {
+        return CheckpointPolicy.of(keepCheckpoints, checkpointEvery);
     }
 
     /** A progress bar per epoch on stderr (with ETA) and the per-epoch lines or JSON on stdout. */

@@ -133,7 +133,7 @@ final class FusedStep {
             // the reported −ELBO decodes the hard sample drawn from the same noise
             recon = bce(decoder.forward(sample.get(HARD)), x, null, invB);
         }
-        return new Result((recon + kl) / b, gradients);
+        return new Result((recon + kl) / b, gradients, dTheta);
     }
 
     /** False once a recording was refused and the node runs through the session. */
@@ -154,8 +154,17 @@ final class FusedStep {
         floats(theta).get(0, t, 0, n);
         FloatBuffer dv = floats(dTheta);
         dv.get(0, d, 0, n);
+        double kl = klAndGradient(model.setup(), t, d, n, invB);
+        dv.put(0, d, 0, n);
+        return kl;
+    }
+
+    /**
+     * The same on plain arrays: Σ KL over the first {@code n} logits {@code t} (whole rows of the
+     * setup's latent), and {@code scale} · ∂KL/∂θ added into {@code d}.
+     */
+    static double klAndGradient(VaeSetup setup, float[] t, float[] d, int n, float scale) {
         double kl = 0;
-        VaeSetup setup = model.setup();
         if (setup.binary()) {
             for (int i = 0; i < n; i++) {
                 double th = t[i];
@@ -163,7 +172,7 @@ final class FusedStep {
                 double log1mP = -softplus(th);
                 double p = Math.exp(logP);
                 kl += p * (logP + LOG2) + (1 - p) * (log1mP + LOG2);
-                d[i] += (float) (p * (1 - p) * th * invB);
+                d[i] += (float) (p * (1 - p) * th * scale);
             }
         } else {
             int c = setup.categories();
@@ -178,11 +187,10 @@ final class FusedStep {
                 kl += plogp + logC;
                 for (int k = 0; k < c; k++) {
                     double logPi = t[row + k] - logZ;
-                    d[row + k] += (float) (Math.exp(logPi) * (logPi - plogp) * invB);
+                    d[row + k] += (float) (Math.exp(logPi) * (logPi - plogp) * scale);
                 }
             }
         }
-        dv.put(0, d, 0, n);
         return kl;
     }
 
@@ -205,8 +213,11 @@ final class FusedStep {
         return Math.max(a, 0) + Math.log(1 + Math.exp(-Math.abs(a)));
     }
 
-    /** The step's −ELBO (batch mean) and the gradients of the training loss. */
-    record Result(double nelbo, Map<String, INDArray> gradients) {
+    /**
+     * The step's −ELBO (batch mean) and the gradients of the training loss: the parameters', and
+     * {@code logits} = ∂loss/∂θ {@code [B, L·C]} (the estimator's backward plus the KL term's).
+     */
+    record Result(double nelbo, Map<String, INDArray> gradients, INDArray logits) {
     }
 
     private void allocate(long b) {

@@ -42,6 +42,21 @@ public final class VaeData {
             return it.next().getFeatures();
         }
 
+        /**
+         * {@code n} training images of the run as the model sees them: the first n, or (if
+         * {@code random}) n distinct ones drawn with {@code seed}, from the run's training set
+         * (the first {@code train_limit} images if it has one).
+         */
+        public INDArray trainImages(VaeRunConfig cfg, int n, boolean random, long seed) {
+            int available = new MnistIterator(trainData, pixels(cfg), 1, seed, false, cfg.trainLimit()).size();
+            if (n < 1 || n > available) {
+                throw new IllegalArgumentException("batch-size must be between 1 and the " + available
+                        + " training images of the run, got " + n);
+            }
+            MnistIterator it = new MnistIterator(trainData, pixels(cfg), n, seed, random, random ? cfg.trainLimit() : n);
+            return it.next().getFeatures();
+        }
+
         private static PixelMode pixels(VaeRunConfig cfg) {
             if (!cfg.setup().binary()) {
                 return PixelMode.GREY;

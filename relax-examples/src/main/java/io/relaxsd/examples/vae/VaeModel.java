@@ -53,6 +53,11 @@ public final class VaeModel {
      * quantity RELAX's control variate minimises; NaN-free only for those estimators.
      */
     public static final String GRADIENT_SECOND_MOMENT = "gradient_second_moment";
+    /**
+     * Score-function estimators: the estimate ĝ of ∂f(D)/∂θ per example, {@code [B, L·C]} (the
+     * reconstruction term only; a value, not differentiated).
+     */
+    public static final String SCORE_GRADIENT = "score_gradient";
     /** Σ over the batch of KL(q(z|x) ‖ uniform prior). */
     public static final String KL_SUM = "kl_sum";
     /** The encoder logits θ. */
@@ -166,6 +171,7 @@ public final class VaeModel {
         SDVariable kl = sd.identity(KL_SUM, klSum(discrete, theta, setup));
         sd.identity(NELBO_SUM, node.lossAtSample().sum().add(kl));
         sd.identity(GRADIENT_SECOND_MOMENT, node.varianceLoss());
+        sd.identity(SCORE_GRADIENT, node.gradient());
         sd.identity(LOSS, node.modelLoss().add(kl.mul(invBatch)).add(node.varianceLoss()));
         sd.nn().sigmoid(RECONSTRUCTION, decoder.apply(node.sample()));
         controlNames.addAll(node.controlParameters());

@@ -11,10 +11,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One training run of the VAE with its files: in the run directory (if any) {@code config.json},
- * {@code checkpoint.bin} (every epoch), {@code metrics.csv} and {@code metrics.json} (every epoch).
+ * {@code checkpoint.bin} (every epoch), {@code checkpoint-epoch-N.bin} (the epochs the
+ * {@link CheckpointPolicy} keeps), {@code metrics.csv} and {@code metrics.json} (every epoch).
  * All files are written atomically (temporary file, then rename), so a killed run leaves the last
  * complete epoch behind, and {@link #resume} continues from it with the same numbers as an
  * uninterrupted run.
@@ -24,6 +30,7 @@ public final class VaeRun {
     public static final String CHECKPOINT = "checkpoint.bin";
     public static final String METRICS_CSV = "metrics.csv";
     public static final String METRICS_JSON = "metrics.json";
+    private static final Pattern NUMBERED = Pattern.compile("checkpoint-epoch-(\\d{1,9})\\.bin");
 
     /** Progress callbacks. */
     public interface Events {
@@ -90,12 +97,35 @@ public final class VaeRun {
         while (trainer.epochsDone() < config.epochs()) {
             EpochMetrics m = trainer.runEpoch(train, test, events::onStep);
             if (dir != null) {
-                trainer.saveCheckpoint(dir.resolve(CHECKPOINT), config.fingerprint());
+                Path rolling = dir.resolve(CHECKPOINT);
+                trainer.saveCheckpoint(rolling, config.fingerprint());
+                if (config.keepCheckpoints().keeps(m.epoch())) {
+                    AtomicFiles.write(dir.resolve(numberedCheckpoint(m.epoch())), out -> Files.copy(rolling, out));
+                }
                 writeMetrics();
             }
             events.onEpoch(m);
         }
         return trainer.history();
+    }
+
+    /** The file name of epoch {@code epoch}'s numbered checkpoint. */
+    public static String numberedCheckpoint(int epoch) {
+        return "checkpoint-epoch-" + epoch + ".bin";
+    }
+
+    /** The numbered checkpoints in {@code dir}, by epoch (ascending); empty if there are none. */
+    public static SortedMap<Integer, Path> numberedCheckpoints(Path dir) throws IOException {
+        SortedMap<Integer, Path> m = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Matcher x = NUMBERED.matcher(p.getFileName().toString());
+                if (x.matches() && Files.isRegularFile(p)) {
+                    m.put(Integer.parseInt(x.group(1)), p);
+                }
+            }
+        }
+        return m;
     }
 
     private void writeMetrics() throws IOException {

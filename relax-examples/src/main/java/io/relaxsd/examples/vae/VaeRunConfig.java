@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerKind optimizer, double learningRate,
                            int batch, int epochs, long seed, int trainLimit, int testLimit, Binarization binarization,
-                           int evalBatch) {
+                           int evalBatch, CheckpointPolicy keepCheckpoints) {
 
     /** How binary setups turn grey levels into 0/1 targets (categorical setups use grey levels). */
     public enum Binarization {
@@ -37,8 +37,17 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         }
     }
 
+    /** A run that keeps no numbered checkpoints. */
+    public VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerKind optimizer, double learningRate,
+                        int batch, int epochs, long seed, int trainLimit, int testLimit, Binarization binarization,
+                        int evalBatch) {
+        this(setup, estimator, optimizer, learningRate, batch, epochs, seed, trainLimit, testLimit, binarization,
+                evalBatch, CheckpointPolicy.NONE);
+    }
+
     public VaeRunConfig {
         Objects.requireNonNull(setup, "setup");
+        Objects.requireNonNull(keepCheckpoints, "keepCheckpoints");
         Objects.requireNonNull(estimator, "estimator");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(binarization, "binarization");
@@ -65,7 +74,13 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
     /** The same run with a different epoch count (resume may extend a run). */
     public VaeRunConfig withEpochs(int newEpochs) {
         return new VaeRunConfig(setup, estimator, optimizer, learningRate, batch, newEpochs, seed, trainLimit,
-                testLimit, binarization, evalBatch);
+                testLimit, binarization, evalBatch, keepCheckpoints);
+    }
+
+    /** The same run keeping other numbered checkpoints (resume may change which). */
+    public VaeRunConfig withKeepCheckpoints(CheckpointPolicy policy) {
+        return new VaeRunConfig(setup, estimator, optimizer, learningRate, batch, epochs, seed, trainLimit,
+                testLimit, binarization, evalBatch, policy);
     }
 
     public Map<String, Object> toMap() {
@@ -84,6 +99,9 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         m.put("train_limit", trainLimit);
         m.put("test_limit", testLimit);
         m.put("eval_batch", evalBatch);
+        if (!keepCheckpoints.isNone()) {
+            m.put("keep_checkpoints", keepCheckpoints.toMap());
+        }
         return m;
     }
 
@@ -112,7 +130,7 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         return new VaeRunConfig(setup, est, OptimizerKind.parse((String) m.get("optimizer")),
                 num(m, "lr").doubleValue(), num(m, "batch").intValue(), num(m, "epochs").intValue(),
                 num(m, "seed").longValue(), num(m, "train_limit").intValue(), num(m, "test_limit").intValue(), bin,
-                num(m, "eval_batch").intValue());
+                num(m, "eval_batch").intValue(), CheckpointPolicy.fromMap(m.get("keep_checkpoints")));
     }
 
     private static Number num(Map<String, Object> m, String key) {
@@ -123,10 +141,14 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         return n;
     }
 
-    /** Identity of the run for checkpoints: the config without the epoch count. */
+    /**
+     * Identity of the run for checkpoints: the config without the epoch count and the numbered
+     * checkpoints kept (neither changes the numbers of a run).
+     */
     public String fingerprint() {
         Map<String, Object> m = toMap();
         m.remove("epochs");
+        m.remove("keep_checkpoints");
         return m.toString();
     }
 }

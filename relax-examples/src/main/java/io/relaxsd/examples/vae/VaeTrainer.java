@@ -58,6 +58,7 @@ public final class VaeTrainer {
     private int iteration;
     private final FusedStep fused;
     private final ReplayedCall graphStep;      // score-function estimators: the whole graph
+    private ReplayedCall probe;                // score-function gradient() without an update, made on first use
 
     /**
      * @param evalBatch rows per {@code output} call when evaluating the test set
@@ -147,6 +148,62 @@ public final class VaeTrainer {
         }
         iteration++;
         return value;
+    }
+
+    /**
+     * The gradients of one training step on {@code feed} ({@link VaeModel#feed}: pixels and noise),
+     * without any update: parameters, φ, optimiser state, step count and graph state (such as a
+     * running-mean baseline) stay as they are. The same computation as {@link #step}: the fused
+     * step for pathwise estimators, the replayed graph for score-function ones.
+     *
+     * <p>{@link StepGradient#logits()} is the model-loss gradient with respect to the encoder's
+     * logits, per example: row b is ∂(−ELBO_b)/∂θ_b = the estimator's estimate of ∂E[recon_b]/∂θ_b
+     * (for score-function estimators ĝ itself, not the gradient of their variance loss) plus the
+     * exact ∂KL_b/∂θ_b. {@link StepGradient#parameters()} are the gradients of the batch-mean
+     * training loss with respect to the model parameters (encoder and decoder), as {@link #step}
+     * applies them. The arrays may be overwritten by the next call.
+     */
+    public StepGradient gradient(Map<String, INDArray> feed) {
+        long b = feed.get(VaeModel.INPUT).size(0);
+        if (fused != null) {
+            FusedStep.Result f = fused.step(feed);
+            return new StepGradient(f.nelbo(), f.logits().mul(b), f.gradients());
+        }
+        if (!model.scoreFunction()) {
+            throw new IllegalStateException("logit gradients of pathwise estimators need the CPU backend's fused step");
+        }
+        if (probe == null) {
+            List<String> outs = List.of(VaeModel.NELBO_SUM, VaeModel.LOGITS, VaeModel.SCORE_GRADIENT);
+            probe = ReplayedCall.gradientsAndOutputs(model.sameDiff(), outs, List.copyOf(params.keySet()));
+        }
+        Map<String, INDArray> outs = probe.run(feed);
+        INDArray theta = outs.get(VaeModel.LOGITS);
+        INDArray g = outs.get(VaeModel.SCORE_GRADIENT);
+        int n = (int) theta.length();
+        float[] t = floats(theta);
+        float[] d = floats(g);
+        FusedStep.klAndGradient(model.setup(), t, d, n, 1f);
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (String name : params.keySet()) {
+            grads.put(name, outs.get(name));
+        }
+        return new StepGradient(outs.get(VaeModel.NELBO_SUM).getDouble(0) / b, Nd4j.create(d, theta.shape(), 'c'),
+                grads);
+    }
+
+    /** A copy of the values of {@code a} as FLOATs in c order. */
+    private static float[] floats(INDArray a) {
+        return a.dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+    }
+
+    /**
+     * One step's gradients ({@link #gradient}).
+     *
+     * @param nelbo      −ELBO of the drawn sample, batch mean
+     * @param logits     ∂(−ELBO_b)/∂θ_b per example, {@code [B, latent width]}
+     * @param parameters ∂(batch-mean loss)/∂w under the parameters' names
+     */
+    public record StepGradient(double nelbo, INDArray logits, Map<String, INDArray> parameters) {
     }
 
     /**
@@ -296,34 +353,52 @@ public final class VaeTrainer {
         d.flush();
     }
 
+    /** A checkpoint's content as written by {@link #writeCheckpoint}. */
+    private record Payload(String fingerprint, int iteration, List<EpochMetrics> history, Map<String, INDArray> arrays) {
+    }
+
+    private static Payload readPayload(InputStream in) throws IOException {
+        DataInputStream d = new DataInputStream(new BufferedInputStream(in));
+        try {
+            if (d.readInt() != CHECKPOINT_MAGIC) {
+                throw new IOException("not a relax VAE checkpoint");
+            }
+            int version = d.readInt();
+            if (version != CHECKPOINT_VERSION) {
+                throw new IOException("unsupported checkpoint version " + version);
+            }
+            String fingerprint = d.readUTF();
+            int iter = d.readInt();
+            int epochs = d.readInt();
+            List<EpochMetrics> h = new ArrayList<>();
+            for (int i = 0; i < epochs; i++) {
+                h.add(new EpochMetrics(d.readInt(), d.readDouble(), d.readDouble(), d.readDouble(), d.readDouble(),
+                        d.readLong(), d.readDouble()));
+            }
+            int count = d.readInt();
+            Map<String, INDArray> arrays = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                String key = d.readUTF();
+                arrays.put(key, Nd4j.read(d));
+            }
+            return new Payload(fingerprint, iter, h, arrays);
+        } catch (java.io.EOFException e) {
+            throw new IOException("the checkpoint is truncated");
+        }
+    }
+
     /** Restores a checkpoint written by {@link #writeCheckpoint}; the fingerprint must match. */
     public void readCheckpoint(InputStream in, String fingerprint) throws IOException {
-        DataInputStream d = new DataInputStream(new BufferedInputStream(in));
-        if (d.readInt() != CHECKPOINT_MAGIC) {
-            throw new IOException("not a relax VAE checkpoint");
-        }
-        int version = d.readInt();
-        if (version != CHECKPOINT_VERSION) {
-            throw new IOException("unsupported checkpoint version " + version);
-        }
-        String saved = d.readUTF();
-        if (!saved.equals(fingerprint)) {
+        Payload payload = readPayload(in);
+        if (!payload.fingerprint().equals(fingerprint)) {
             throw new IllegalArgumentException("the checkpoint was made with a different configuration:\n  saved:   "
-                    + saved + "\n  current: " + fingerprint);
+                    + payload.fingerprint() + "\n  current: " + fingerprint);
         }
-        int iter = d.readInt();
-        int epochs = d.readInt();
-        List<EpochMetrics> h = new ArrayList<>();
-        for (int i = 0; i < epochs; i++) {
-            h.add(new EpochMetrics(d.readInt(), d.readDouble(), d.readDouble(), d.readDouble(), d.readDouble(),
-                    d.readLong(), d.readDouble()));
-        }
-        int count = d.readInt();
         Map<String, INDArray> states = new LinkedHashMap<>();
         Map<String, INDArray> controlStates = new LinkedHashMap<>();
-        for (int i = 0; i < count; i++) {
-            String key = d.readUTF();
-            INDArray a = Nd4j.read(d);
+        for (Map.Entry<String, INDArray> e : payload.arrays().entrySet()) {
+            String key = e.getKey();
+            INDArray a = e.getValue();
             if (key.startsWith("param:")) {
                 INDArray p = params.get(key.substring(6));
                 if (p == null || p.length() != a.length()) {
@@ -352,9 +427,43 @@ public final class VaeTrainer {
         if (controlUpdaters != null) {
             controlUpdaters.restore(controlStates);
         }
-        iteration = iter;
+        iteration = payload.iteration();
         history.clear();
-        history.addAll(h);
+        history.addAll(payload.history());
+    }
+
+    /**
+     * Loads only the model parameters (encoder and decoder) of a checkpoint, written by a run of any
+     * estimator and optimiser: to evaluate other estimators at the same weights. Everything else
+     * (φ, optimiser state, history) stays as it is. Every parameter must be in the checkpoint with
+     * exactly this model's shape; nothing is changed otherwise.
+     *
+     * @return the configuration fingerprint the checkpoint was written with
+     * @throws IllegalArgumentException if a parameter is missing or has another shape
+     */
+    public String loadParameters(Path file) throws IOException {
+        Payload payload;
+        try (InputStream in = Files.newInputStream(file)) {
+            payload = readPayload(in);
+        } catch (IOException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            INDArray a = payload.arrays().get("param:" + e.getKey());
+            if (a == null) {
+                throw new IllegalArgumentException(file + " has no parameter " + e.getKey() + " of the "
+                        + model.setup().label() + " model");
+            }
+            if (!java.util.Arrays.equals(a.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException(file + ": parameter " + e.getKey() + " is "
+                        + java.util.Arrays.toString(a.shape()) + " there but " + java.util.Arrays.toString(e.getValue().shape())
+                        + " in the " + model.setup().label() + " model");
+            }
+        }
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            e.getValue().assign(payload.arrays().get("param:" + e.getKey()));
+        }
+        return payload.fingerprint();
     }
 
     /** Saves a checkpoint file atomically (temporary file, then rename). */

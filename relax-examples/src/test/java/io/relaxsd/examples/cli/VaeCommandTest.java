@@ -1,6 +1,7 @@
 package io.relaxsd.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -166,6 +167,42 @@ class VaeCommandTest {
         assertEquals(2, r3.exit());
         assertTrue(r3.err().contains("either --seed or --seeds"), r3.err());
         assertEquals(2, run("--seeds", "").exit());
+    }
+
+    /** Numbered checkpoints: the listed epochs and every N-th, kept on --resume, validated. */
+    @Test
+    void keepCheckpointsWritesNumberedFilesAlsoAfterResume(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("run");
+        String[] common = {"--estimator", "st", "--latent", "4x3", "--batch", "100", "--json", "--eval-batch", "100"};
+        Result r = run(concat(common, "--epochs", "3", "--keep-checkpoints", "1", "--checkpoint-every", "2", "--out",
+                dir.toString()));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.isRegularFile(dir.resolve("checkpoint-epoch-1.bin")));
+        assertTrue(Files.isRegularFile(dir.resolve("checkpoint-epoch-2.bin")));
+        assertFalse(Files.exists(dir.resolve("checkpoint-epoch-3.bin")));
+        assertTrue(Files.isRegularFile(dir.resolve("checkpoint.bin")));
+        // a numbered checkpoint is the rolling checkpoint of its epoch; the rolling one moved on to epoch 3
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("checkpoint-epoch-2.bin")),
+                Files.readAllBytes(dir.resolve("checkpoint.bin"))));
+        Result resumed = run("--resume", dir.toString(), "--epochs", "4", "--json");
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertTrue(Files.isRegularFile(dir.resolve("checkpoint-epoch-4.bin")), "every 2 is kept by config.json");
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("checkpoint-epoch-4.bin")),
+                Files.readAllBytes(dir.resolve("checkpoint.bin"))));
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
+        }
+        Result noOut = run(concat(common, "--epochs", "1", "--keep-checkpoints", "1"));
+        assertEquals(2, noOut.exit());
+        assertTrue(noOut.err().contains("need --out"), noOut.err());
+        Result zero = run(concat(common, "--epochs", "1", "--keep-checkpoints", "0", "--out", tmp.resolve("z").toString()));
+        assertEquals(2, zero.exit());
+        assertTrue(zero.err().contains("epochs must be >= 1, got 0"), zero.err());
+        Result late = run(concat(common, "--epochs", "2", "--keep-checkpoints", "5", "--out", tmp.resolve("l").toString()));
+        assertEquals(2, late.exit());
+        assertTrue(late.err().contains("after the last epoch"), late.err());
+        assertEquals(2, run(concat(common, "--checkpoint-every", "-1", "--out", tmp.resolve("n").toString())).exit());
+        assertFalse(Files.exists(tmp.resolve("z")) || Files.exists(tmp.resolve("l")) || Files.exists(tmp.resolve("n")));
     }
 
     private static List<JsonNode> summaries(List<JsonNode> all) {

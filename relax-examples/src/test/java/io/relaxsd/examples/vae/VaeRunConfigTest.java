@@ -34,6 +34,27 @@ class VaeRunConfigTest {
         assertEquals(cfg, VaeRunConfig.fromMap(back));
     }
 
+    /** The numbered checkpoints kept round-trip, and do not change which checkpoints a run accepts. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void keptCheckpointsRoundTripOutsideTheFingerprint() throws Exception {
+        CheckpointPolicy keep = CheckpointPolicy.of(java.util.List.of(10, 1, 5), 4);
+        VaeRunConfig cfg = new VaeRunConfig(VaeSetup.categorical(8, 4), EstimatorConfig.of("reinmax"), OptimizerKind.ADAM,
+                5e-4, 100, 10, 0, 0, 0, VaeRunConfig.Binarization.DYNAMIC, 1000, keep);
+        VaeRunConfig read = VaeRunConfig.fromMap(Json.mapper().readValue(Json.line(cfg.toMap()), Map.class));
+        assertEquals(cfg, read);
+        assertEquals(java.util.List.of(1, 5, 10), java.util.List.copyOf(read.keepCheckpoints().epochs()));
+        assertTrue(read.keepCheckpoints().keeps(8) && read.keepCheckpoints().keeps(5) && !read.keepCheckpoints().keeps(6));
+        assertEquals(cfg.withKeepCheckpoints(CheckpointPolicy.NONE).fingerprint(), cfg.fingerprint());
+        // a config.json written before numbered checkpoints existed reads as keeping none
+        Map<String, Object> old = cfg.withKeepCheckpoints(CheckpointPolicy.NONE).toMap();
+        assertTrue(!old.containsKey("keep_checkpoints"));
+        assertEquals(CheckpointPolicy.NONE, VaeRunConfig.fromMap(old).keepCheckpoints());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CheckpointPolicy.of(java.util.List.of(3, -2), null));
+        assertEquals("keep-checkpoints: epochs must be >= 1, got -2", e.getMessage());
+    }
+
     @Test
     void rejectsBadValuesNamingTheField() {
         EstimatorConfig est = EstimatorConfig.of("st");

@@ -1,0 +1,72 @@
+package io.relaxsd.examples.cli;
+
+import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.examples.vae.EstimatorDefaults;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/**
+ * Estimator hyper-parameter options shared by commands that build several estimators by name: each
+ * estimator starts from the VAE's per-estimator defaults ({@link EstimatorDefaults}: τ) and the
+ * library's defaults (K, η, α, ...), and a given option overrides them for every estimator that
+ * reads it.
+ */
+final class EstimatorOptions {
+    @Option(names = "--temperature", description = "temperature tau (default: per estimator, as ./relax vae)")
+    Double temperature;
+
+    @Option(names = "--k", description = "conditional samples K (Gumbel-Rao, ReinMax-Rao/CV; default: library default)")
+    Integer k;
+
+    @Option(names = "--eta", description = "control-variate weight eta (default: library default)")
+    Double eta;
+
+    @Option(names = "--alpha", description = "generalised ReinMax alpha (default: library default)")
+    Double alpha;
+
+    @Option(names = "--baseline", paramLabel = "KIND",
+            description = "REINFORCE's baseline: none, running-mean, leave-one-out (default: none)")
+    String baseline;
+
+    @Option(names = "--score-samples", paramLabel = "S",
+            description = "REINFORCE leave-one-out: samples per example (default: library default)")
+    Integer scoreSamples;
+
+    @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp, mlp, "
+            + "mlp-of-relaxed (default: relaxed-loss-plus-mlp)")
+    String surrogate;
+
+    /** The validated config of estimator {@code name} (one of {@code all}, which --surrogate checks). */
+    EstimatorConfig config(String name, List<String> all) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        EstimatorConfig.Builder b = EstimatorConfig.builder(n)
+                .temperature(temperature != null ? temperature : EstimatorDefaults.of(n).temperature());
+        if (k != null) {
+            b.samples(k);
+        }
+        if (eta != null) {
+            b.eta(eta);
+        }
+        if (alpha != null) {
+            b.alpha(alpha);
+        }
+        if (baseline != null && n.equals("reinforce")) {
+            try {
+                b.baseline(EstimatorConfig.Baseline.parse(baseline));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--" + e.getMessage());
+            }
+        }
+        if (scoreSamples != null && n.equals("reinforce")) {
+            b.scoreSamples(scoreSamples);
+        }
+        if (surrogate != null) {
+            EstimatorConfig.SurrogateKind kind = SurrogateOption.parse(surrogate, all);
+            if (n.equals("relax")) {
+                b.surrogate(kind);
+            }
+        }
+        return b.build();
+    }
+}
