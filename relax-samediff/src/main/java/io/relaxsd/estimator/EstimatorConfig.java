@@ -26,6 +26,8 @@ public final class EstimatorConfig {
     public static final int DEFAULT_SAMPLES = 10;
     /** Default control-variate weight η (ReinMax-CV). */
     public static final double DEFAULT_ETA = 0.5;
+    /** Default temperature τ_RM of ReinMax-CV's ReinMax term (the paper's eq. 18 fixes it at 1). */
+    public static final double DEFAULT_REINMAX_TEMPERATURE = 1.0;
     /** Default α of generalised ReinMax (α = 1 is ReinMax). */
     public static final double DEFAULT_ALPHA = 1.0;
     /** Default decay of the running-mean baseline (REINFORCE). */
@@ -85,6 +87,36 @@ public final class EstimatorConfig {
         }
     }
 
+    /**
+     * Where ReinMax-CV's single-draw term ĝ_STGS takes its Gumbel noise from. See {@link ReinMaxCv}.
+     */
+    public enum CvNoise {
+        /**
+         * A fresh Gumbel draw independent of D: the paper's eq. 18 (default). The control variate's mean given
+         * D is not zero, so the estimator's mean is not ReinMax's.
+         */
+        UNCONDITIONAL,
+        /**
+         * Drawn conditionally on D like the K draws of ĝ_GR: zero mean given D. Since ReinMax is
+         * deterministic given D, this form has ReinMax's mean and can only add variance; kept for studies.
+         */
+        CONDITIONAL;
+
+        /** Command-line id: unconditional, conditional. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static CvNoise parse(String s) {
+            for (CvNoise n : values()) {
+                if (n.id().equalsIgnoreCase(s == null ? "" : s.trim())) {
+                    return n;
+                }
+            }
+            throw new IllegalArgumentException("cvNoise: unknown value '" + s + "'; known: unconditional, conditional");
+        }
+    }
+
     /** Hidden-layer activation of the surrogate MLP. */
     public enum Activation {
         TANH, RELU;
@@ -108,6 +140,8 @@ public final class EstimatorConfig {
     private final int samples;
     private final double eta;
     private final double alpha;
+    private final double reinmaxTemperature;
+    private final CvNoise cvNoise;
     private final Baseline baseline;
     private final int scoreSamples;
     private final double baselineDecay;
@@ -123,6 +157,8 @@ public final class EstimatorConfig {
         this.samples = b.samples;
         this.eta = b.eta;
         this.alpha = b.alpha;
+        this.reinmaxTemperature = b.reinmaxTemperature;
+        this.cvNoise = b.cvNoise;
         this.baseline = b.baseline;
         this.scoreSamples = b.scoreSamples;
         this.baselineDecay = b.baselineDecay;
@@ -144,7 +180,8 @@ public final class EstimatorConfig {
 
     /** A builder initialised from this config, for changing a field. */
     public Builder toBuilder() {
-        return new Builder(name).temperature(temperature).samples(samples).eta(eta).alpha(alpha).baseline(baseline)
+        return new Builder(name).temperature(temperature).samples(samples).eta(eta).alpha(alpha)
+                .reinmaxTemperature(reinmaxTemperature).cvNoise(cvNoise).baseline(baseline)
                 .scoreSamples(scoreSamples).baselineDecay(baselineDecay).surrogate(surrogate)
                 .surrogateWidths(surrogateWidths).surrogateActivation(surrogateActivation)
                 .phiLrMultiplier(phiLrMultiplier).pretrainSteps(pretrainSteps);
@@ -176,6 +213,19 @@ public final class EstimatorConfig {
     /** α > 0 of generalised ReinMax. */
     public double alpha() {
         return alpha;
+    }
+
+    /**
+     * Temperature τ_RM > 0 of ReinMax-CV's ReinMax term, π₁ = (D + softmax(θ/τ_RM))/2 (default 1, as in the
+     * paper's eq. 18); {@link #temperature()} is then the control variate's τ. Other estimators ignore it.
+     */
+    public double reinmaxTemperature() {
+        return reinmaxTemperature;
+    }
+
+    /** ReinMax-CV's noise for its single-draw term (default {@link CvNoise#UNCONDITIONAL}, the paper's). */
+    public CvNoise cvNoise() {
+        return cvNoise;
     }
 
     /** REINFORCE's baseline (default none). */
@@ -221,7 +271,11 @@ public final class EstimatorConfig {
         return pretrainSteps;
     }
 
-    /** The fields as an ordered map, for JSON output and provenance. */
+    /**
+     * The fields as an ordered map, for JSON output and provenance. {@code reinmaxTemperature} and
+     * {@code cvNoise} appear for {@code reinmax-cv} only, the one estimator that reads them, so that the
+     * maps (and the checkpoint fingerprints built from them) of every other estimator stay as they were.
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
@@ -229,6 +283,10 @@ public final class EstimatorConfig {
         m.put("samples", samples);
         m.put("eta", eta);
         m.put("alpha", alpha);
+        if (usesCvFields(name)) {
+            m.put("reinmaxTemperature", reinmaxTemperature);
+            m.put("cvNoise", cvNoise.id());
+        }
         m.put("baseline", baseline.id());
         m.put("scoreSamples", scoreSamples);
         m.put("baselineDecay", baselineDecay);
@@ -240,6 +298,11 @@ public final class EstimatorConfig {
         return m;
     }
 
+    /** True for the estimator that reads {@link #reinmaxTemperature()} and {@link #cvNoise()}. */
+    public static boolean usesCvFields(String estimator) {
+        return "reinmax-cv".equals(estimator);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -249,7 +312,9 @@ public final class EstimatorConfig {
             return false;
         }
         return name.equals(c.name) && Double.compare(temperature, c.temperature) == 0 && samples == c.samples
-                && Double.compare(eta, c.eta) == 0 && Double.compare(alpha, c.alpha) == 0 && baseline == c.baseline
+                && Double.compare(eta, c.eta) == 0 && Double.compare(alpha, c.alpha) == 0
+                && Double.compare(reinmaxTemperature, c.reinmaxTemperature) == 0 && cvNoise == c.cvNoise
+                && baseline == c.baseline
                 && scoreSamples == c.scoreSamples && Double.compare(baselineDecay, c.baselineDecay) == 0
                 && surrogate == c.surrogate && Arrays.equals(surrogateWidths, c.surrogateWidths)
                 && surrogateActivation == c.surrogateActivation
@@ -258,7 +323,7 @@ public final class EstimatorConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, temperature, samples, eta, alpha, baseline, scoreSamples, baselineDecay, surrogate,
+        return Objects.hash(name, temperature, samples, eta, alpha, reinmaxTemperature, cvNoise, baseline, scoreSamples, baselineDecay, surrogate,
                 Arrays.hashCode(surrogateWidths), surrogateActivation, phiLrMultiplier, pretrainSteps);
     }
 
@@ -274,6 +339,8 @@ public final class EstimatorConfig {
         private int samples = DEFAULT_SAMPLES;
         private double eta = DEFAULT_ETA;
         private double alpha = DEFAULT_ALPHA;
+        private double reinmaxTemperature = DEFAULT_REINMAX_TEMPERATURE;
+        private CvNoise cvNoise = CvNoise.UNCONDITIONAL;
         private Baseline baseline = Baseline.NONE;
         private int scoreSamples = 1;
         private double baselineDecay = DEFAULT_BASELINE_DECAY;
@@ -304,6 +371,16 @@ public final class EstimatorConfig {
 
         public Builder alpha(double alpha) {
             this.alpha = alpha;
+            return this;
+        }
+
+        public Builder reinmaxTemperature(double tauRm) {
+            this.reinmaxTemperature = tauRm;
+            return this;
+        }
+
+        public Builder cvNoise(CvNoise noise) {
+            this.cvNoise = noise;
             return this;
         }
 
@@ -363,6 +440,12 @@ public final class EstimatorConfig {
             }
             if (!(alpha > 0) || Double.isInfinite(alpha)) {
                 throw new IllegalArgumentException("alpha must be finite and > 0, got " + alpha);
+            }
+            if (!(reinmaxTemperature > 0) || Double.isInfinite(reinmaxTemperature)) {
+                throw new IllegalArgumentException("reinmaxTemperature must be finite and > 0, got " + reinmaxTemperature);
+            }
+            if (cvNoise == null) {
+                throw new IllegalArgumentException("cvNoise must not be null");
             }
             if (baseline == null) {
                 throw new IllegalArgumentException("baseline must not be null");

@@ -29,7 +29,8 @@ public final class Estimators {
         register("reinmax-alpha", "generalised ReinMax(alpha), second-order Runge-Kutta family (Liu et al. 2023)",
                 ReinMaxAlpha::new);
         register("reinmax-rao", "ReinMax with a Rao-Blackwellised first-order term (Wang & Bui)", ReinMaxRao::new);
-        register("reinmax-cv", "ReinMax with a zero-mean Gumbel control variate (Wang & Bui)", ReinMaxCv::new);
+        register("reinmax-cv", "ReinMax plus eta x (Gumbel-Rao - ST-Gumbel-Softmax) at shifted logits (Wang & Bui, "
+                + "eq. 18)", ReinMaxCv::new);
         register("reinforce", "REINFORCE score function, baselines none/running-mean/leave-one-out (Williams 1992)",
                 Reinforce::new);
         register("rebar", "REBAR, relaxed control variate with learned eta and temperature (Tucker et al. 2017)",

@@ -191,9 +191,27 @@ public final class NodeDraw {
 
     /** z̃ as in {@link #conditionalPerturbed()} but for the distribution with probabilities {@code q}. */
     public SDVariable conditionalPerturbedAt(SDVariable q) {
+        return conditionalPerturbedAt(q, conditionalUniforms());
+    }
+
+    /** z̃ as in {@link #conditionalPerturbedAt(SDVariable)} from the given uniforms {@code v} {@code [S, N, K]}. */
+    SDVariable conditionalPerturbedAt(SDVariable q, SDVariable v) {
         return kind == DistributionKind.CATEGORICAL
-                ? CategoricalMath.conditionalPerturbed(q, hard, conditionalUniforms())
-                : BernoulliMath.conditionalPerturbed(q, hard, conditionalUniforms());
+                ? CategoricalMath.conditionalPerturbed(q, hard, v)
+                : BernoulliMath.conditionalPerturbed(q, hard, v);
+    }
+
+    /**
+     * Perturbed logits for the distribution with probabilities {@code q}, with noise drawn from uniforms
+     * {@code v} {@code [S, N, K]} independently of the sample: log q + G with G = −log(−log v)
+     * (categorical), logit(q) + log(v/(1 − v)) (Bernoulli). Coordinates as {@link #perturbed()}.
+     */
+    SDVariable unconditionalPerturbedAt(SDVariable q, SDVariable v) {
+        SameDiff sd = sameDiff();
+        if (kind == DistributionKind.CATEGORICAL) {
+            return sd.math().log(q).add(CategoricalMath.gumbel(v));
+        }
+        return sd.math().log(q).sub(sd.math().log(q.rsub(1.0))).add(BernoulliMath.logistic(v));
     }
 
     /**
@@ -206,8 +224,8 @@ public final class NodeDraw {
     }
 
     /**
-     * The Rao-Blackwellised relaxation (1/S) Σ_s softmax(z̃_s/τ) over conditional perturbations
-     * {@code zTilde} {@code [S, N, K]} held fixed, carrying the Jacobian (1/S) Σ_s J(softmax(z̃_s/τ))/τ
+     * The Rao-Blackwellised relaxation (1/S) Σ_s softmax(z̃_s/τ) over perturbations {@code zTilde}
+     * {@code [S, N, K]} held fixed (conditional ones, or any others), carrying the Jacobian (1/S) Σ_s J(softmax(z̃_s/τ))/τ
      * with respect to θ. Built as softmax((θ + sg(z̃_s − θ))/τ), averaged over s; {@code [N, K]}.
      */
     public SDVariable conditionalRelaxedMean(SDVariable zTilde, double temperature) {

@@ -29,8 +29,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * configuration is instantiated):
  * <ul>
  *   <li>{@code estimator}: a pathwise estimator name from {@link Estimators#names()} that supports the
- *       layer's distribution, with its {@code temperature}, {@code samples}, {@code eta}, {@code alpha}
- *       (see {@link EstimatorConfig});</li>
+ *       layer's distribution, with its {@code temperature}, {@code samples}, {@code eta}, {@code alpha},
+ *       {@code reinmaxTemperature} and {@code cvNoise} (see {@link EstimatorConfig});</li>
  *   <li>{@code inferenceMode}: output at inference time ({@link InferenceMode});</li>
  *   <li>{@code klWeight} ≥ 0: adds {@code klWeight · KL(q ‖ uniform)} per example to the network score
  *       (averaged over the mini-batch, like DL4J's losses) and its gradient to the logits;</li>
@@ -47,6 +47,8 @@ public abstract class StochasticLayer extends NoParamLayer {
     protected int samples = EstimatorConfig.DEFAULT_SAMPLES;
     protected double eta = EstimatorConfig.DEFAULT_ETA;
     protected double alpha = EstimatorConfig.DEFAULT_ALPHA;
+    protected double reinmaxTemperature = EstimatorConfig.DEFAULT_REINMAX_TEMPERATURE;
+    protected EstimatorConfig.CvNoise cvNoise = EstimatorConfig.CvNoise.UNCONDITIONAL;
     protected InferenceMode inferenceMode = InferenceMode.ARGMAX;
     protected double klWeight;
     protected Long seed;
@@ -62,6 +64,8 @@ public abstract class StochasticLayer extends NoParamLayer {
         this.samples = b.samples;
         this.eta = b.eta;
         this.alpha = b.alpha;
+        this.reinmaxTemperature = b.reinmaxTemperature;
+        this.cvNoise = b.cvNoise;
         this.inferenceMode = b.inferenceMode;
         this.klWeight = b.klWeight;
         this.seed = b.seed;
@@ -92,7 +96,7 @@ public abstract class StochasticLayer extends NoParamLayer {
      */
     public EstimatorConfig estimatorConfig() {
         EstimatorConfig cfg = EstimatorConfig.builder(estimator).temperature(temperature).samples(samples)
-                .eta(eta).alpha(alpha).build();
+                .eta(eta).alpha(alpha).reinmaxTemperature(reinmaxTemperature).cvNoise(cvNoise).build();
         PathwiseEstimator p = Estimators.pathwise(cfg);
         if (!p.kinds().contains(kind())) {
             throw new IllegalArgumentException("estimator '" + estimator + "' is not defined for " + kind().id()
@@ -206,6 +210,22 @@ public abstract class StochasticLayer extends NoParamLayer {
         this.alpha = alpha;
     }
 
+    public double getReinmaxTemperature() {
+        return reinmaxTemperature;
+    }
+
+    public void setReinmaxTemperature(double reinmaxTemperature) {
+        this.reinmaxTemperature = reinmaxTemperature;
+    }
+
+    public EstimatorConfig.CvNoise getCvNoise() {
+        return cvNoise;
+    }
+
+    public void setCvNoise(EstimatorConfig.CvNoise cvNoise) {
+        this.cvNoise = cvNoise;
+    }
+
     public InferenceMode getInferenceMode() {
         return inferenceMode;
     }
@@ -241,20 +261,23 @@ public abstract class StochasticLayer extends NoParamLayer {
         StochasticLayer s = (StochasticLayer) o;
         return Objects.equals(estimator, s.estimator) && Double.compare(temperature, s.temperature) == 0
                 && samples == s.samples && Double.compare(eta, s.eta) == 0 && Double.compare(alpha, s.alpha) == 0
+                && Double.compare(reinmaxTemperature, s.reinmaxTemperature) == 0 && cvNoise == s.cvNoise
                 && inferenceMode == s.inferenceMode && Double.compare(klWeight, s.klWeight) == 0
                 && Objects.equals(seed, s.seed) && variables() == s.variables() && categories() == s.categories();
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), estimator, temperature, samples, eta, alpha, inferenceMode, klWeight,
+        return Objects.hash(super.hashCode(), estimator, temperature, samples, eta, alpha, reinmaxTemperature, cvNoise,
+                inferenceMode, klWeight,
                 seed, variables(), categories());
     }
 
     @Override
     public String toString() {
         return getClass().getSimpleName() + "(" + sizeDescription() + ", estimator=" + estimator + ", temperature="
-                + temperature + ", samples=" + samples + ", eta=" + eta + ", alpha=" + alpha + ", inferenceMode="
+                + temperature + ", samples=" + samples + ", eta=" + eta + ", alpha=" + alpha
+                + ", reinmaxTemperature=" + reinmaxTemperature + ", cvNoise=" + cvNoise + ", inferenceMode="
                 + inferenceMode + ", klWeight=" + klWeight + ", seed=" + seed + ", name=" + layerName + ")";
     }
 
@@ -268,6 +291,8 @@ public abstract class StochasticLayer extends NoParamLayer {
         private int samples = EstimatorConfig.DEFAULT_SAMPLES;
         private double eta = EstimatorConfig.DEFAULT_ETA;
         private double alpha = EstimatorConfig.DEFAULT_ALPHA;
+        private double reinmaxTemperature = EstimatorConfig.DEFAULT_REINMAX_TEMPERATURE;
+        private EstimatorConfig.CvNoise cvNoise = EstimatorConfig.CvNoise.UNCONDITIONAL;
         private InferenceMode inferenceMode = InferenceMode.ARGMAX;
         private double klWeight;
         private Long seed;
@@ -290,6 +315,8 @@ public abstract class StochasticLayer extends NoParamLayer {
             this.samples = config.samples();
             this.eta = config.eta();
             this.alpha = config.alpha();
+            this.reinmaxTemperature = config.reinmaxTemperature();
+            this.cvNoise = config.cvNoise();
             return self();
         }
 
@@ -310,6 +337,18 @@ public abstract class StochasticLayer extends NoParamLayer {
 
         public T alpha(double alpha) {
             this.alpha = alpha;
+            return self();
+        }
+
+        /** reinmax-cv: temperature of its ReinMax term (default 1). */
+        public T reinmaxTemperature(double tauRm) {
+            this.reinmaxTemperature = tauRm;
+            return self();
+        }
+
+        /** reinmax-cv: noise of its single-draw term (default unconditional, the paper's eq. 18). */
+        public T cvNoise(EstimatorConfig.CvNoise noise) {
+            this.cvNoise = noise;
             return self();
         }
 

@@ -46,6 +46,8 @@ class StochasticLayerConfigTest {
         rejects("samples", "0", () -> cat().samples(0).build());
         rejects("eta", "Infinity", () -> cat().eta(Double.POSITIVE_INFINITY).build());
         rejects("alpha", "-1.0", () -> cat().alpha(-1).build());
+        rejects("reinmaxTemperature", "0.0", () -> cat().estimator("reinmax-cv").reinmaxTemperature(0).build());
+        rejects("cvNoise", "null", () -> cat().estimator("reinmax-cv").cvNoise(null).build());
         rejects("klWeight", "-0.5", () -> cat().klWeight(-0.5).build());
         rejects("klWeight", "NaN", () -> new BernoulliStochasticLayer.Builder().units(2).klWeight(Double.NaN).build());
         rejects("inferenceMode", "null", () -> cat().inferenceMode(null).build());
@@ -68,6 +70,13 @@ class StochasticLayerConfigTest {
         assertEquals(0.0, c.getKlWeight(), 0.0);
         assertEquals(EstimatorConfig.of("st"), c.estimatorConfig());
         assertEquals(6, c.width());
+    }
+
+    @Test
+    void estimatorConfigIsCopiedWhole() {
+        EstimatorConfig cfg = EstimatorConfig.builder("reinmax-cv").temperature(0.7).samples(3).eta(1.5)
+                .reinmaxTemperature(1.2).cvNoise(EstimatorConfig.CvNoise.CONDITIONAL).build();
+        assertEquals(cfg, cat().estimator(cfg).build().estimatorConfig());
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.relaxsd.estimator.EstimatorConfig;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
@@ -238,7 +239,8 @@ class StochasticLayerNetworkTest {
                         .temperature(1.7).samples(4).eta(0.25).alpha(1.5).klWeight(0.1).seed(99)
                         .inferenceMode(InferenceMode.PROBABILITIES).name("z").build())
                 .layer(new DenseLayer.Builder().nIn(12).nOut(6).build())
-                .layer(new BernoulliStochasticLayer.Builder().units(6).build())
+                .layer(new BernoulliStochasticLayer.Builder().units(6).estimator("reinmax-cv").reinmaxTemperature(1.3)
+                        .cvNoise(EstimatorConfig.CvNoise.CONDITIONAL).build())
                 .layer(new OutputLayer.Builder().nIn(6).nOut(2).build())
                 .build();
         String json = conf.toJson();
@@ -251,6 +253,9 @@ class StochasticLayerNetworkTest {
         assertEquals(99L, z.getSeed());
         assertEquals(InferenceMode.PROBABILITIES, z.getInferenceMode());
         assertEquals(null, ((BernoulliStochasticLayer) back.getConf(3).getLayer()).getSeed());
+        assertEquals(EstimatorConfig.builder("reinmax-cv").reinmaxTemperature(1.3)
+                .cvNoise(EstimatorConfig.CvNoise.CONDITIONAL).build(),
+                ((BernoulliStochasticLayer) back.getConf(3).getLayer()).estimatorConfig());
         assertEquals(conf, MultiLayerConfiguration.fromYaml(conf.toYaml()));
     }
 

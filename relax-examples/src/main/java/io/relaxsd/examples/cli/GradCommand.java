@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         description = {"Estimate the gradient of E[f(x)] w.r.t. the logits with N independent single-sample",
                 "estimates and compare it with the exact gradient by enumeration. f(x) = ||M x - t||^2 where x",
                 "is the sample the forward pass produces (one categorical variable, or n <= 12 Bernoullis).",
-                "'expected' is printed for estimators whose mean is a finite sum (st, reinmax, reinmax-alpha)."})
+                "'expected' is printed for estimators whose mean is a finite sum (st, reinmax, reinmax-alpha);",
+                "the others' means (reinmax-rao, reinmax-cv, ...) are their own, not reinmax's."})
 final class GradCommand implements Callable<Integer> {
 
     @Option(names = "--estimator", required = true, paramLabel = "NAME", description = "Estimator (see 'relax estimators')")
@@ -52,6 +53,14 @@ final class GradCommand implements Callable<Integer> {
 
     @Option(names = "--alpha", description = "alpha of reinmax-alpha (default: ${DEFAULT-VALUE})")
     double alpha = EstimatorConfig.DEFAULT_ALPHA;
+
+    @Option(names = "--reinmax-temperature", paramLabel = "TAU_RM", description = "reinmax-cv: temperature of its "
+            + "ReinMax term; --temperature is the control variate's (default: ${DEFAULT-VALUE})")
+    double reinmaxTemperature = EstimatorConfig.DEFAULT_REINMAX_TEMPERATURE;
+
+    @Option(names = "--cv-noise", paramLabel = "unconditional|conditional", description = "reinmax-cv: noise of the "
+            + "single-draw term, fresh (the paper's eq. 18) or conditional on the sample (default: ${DEFAULT-VALUE})")
+    String cvNoise = "unconditional";
 
     @Option(names = "--adapt-steps", description = "REBAR/RELAX/REINFORCE: first train the control variate at the "
             + "fixed logits on the variance loss for N steps of 64 rows (default: ${DEFAULT-VALUE})")
@@ -88,7 +97,8 @@ final class GradCommand implements Callable<Integer> {
         double[] t = numbers("--target", target);
         QuadraticLoss f = mixing == null ? identity(theta.length, t) : QuadraticLoss.of(matrix(mixing), t, theta.length);
         EstimatorConfig.Builder builder = EstimatorConfig.builder(estimator).temperature(temperature).samples(k)
-                .eta(eta).alpha(alpha);
+                .eta(eta).alpha(alpha).reinmaxTemperature(reinmaxTemperature)
+                .cvNoise(EstimatorConfig.CvNoise.parse(cvNoise));
         GradientProbe.Result r;
         if (Estimators.isScoreFunction(estimator)) {
             EstimatorConfig.Baseline b = EstimatorConfig.Baseline.parse(baseline);
@@ -109,6 +119,10 @@ final class GradCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("estimator", estimator);
         m.put("dist", kind.id());
+        if (EstimatorConfig.usesCvFields(estimator)) {
+            m.put("reinmaxTemperature", reinmaxTemperature);
+            m.put("cvNoise", EstimatorConfig.CvNoise.parse(cvNoise).id());
+        }
         m.put("exact", r.exact());
         m.put("mean", r.mean());
         m.put("stderr", r.stderr());

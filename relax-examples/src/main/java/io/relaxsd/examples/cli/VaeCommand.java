@@ -91,6 +91,14 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--alpha", description = "generalised ReinMax alpha (default: library default)")
     Double alpha;
 
+    @Option(names = "--reinmax-temperature", paramLabel = "TAU_RM", description = "reinmax-cv: temperature of its "
+            + "ReinMax term; --temperature is the control variate's (default: library default, 1)")
+    Double reinmaxTemperature;
+
+    @Option(names = "--cv-noise", paramLabel = "unconditional|conditional", description = "reinmax-cv: noise of the "
+            + "single-draw term, fresh (the paper's eq. 18) or conditional on the sample (default: unconditional)")
+    String cvNoise;
+
     @Option(names = "--pretrain-steps", paramLabel = "N",
             description = "rebar, relax: train phi alone on N training batches before the model moves (default: 0)")
     Integer pretrainSteps;
@@ -322,6 +330,12 @@ public final class VaeCommand implements Callable<Integer> {
             }
             if (alpha != null) {
                 b.alpha(alpha);
+            }
+            if (reinmaxTemperature != null) {
+                b.reinmaxTemperature(reinmaxTemperature);
+            }
+            if (cvNoise != null) {
+                b.cvNoise(EstimatorConfig.CvNoise.parse(cvNoise));
             }
             if (pretrainSteps != null) {
                 b.pretrainSteps(pretrainSteps);

@@ -115,6 +115,14 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
                 .samples(num(e, "samples").intValue())
                 .eta(num(e, "eta").doubleValue())
                 .alpha(num(e, "alpha").doubleValue());
+        if (EstimatorConfig.usesCvFields((String) e.get("name"))) {
+            // a config.json written before these fields existed ran the old ReinMax-CV: conditional noise,
+            // ReinMax term at the control variate's temperature
+            b.reinmaxTemperature(e.containsKey("reinmaxTemperature") ? num(e, "reinmaxTemperature").doubleValue()
+                            : num(e, "temperature").doubleValue())
+                    .cvNoise(e.containsKey("cvNoise") ? EstimatorConfig.CvNoise.parse((String) e.get("cvNoise"))
+                            : EstimatorConfig.CvNoise.CONDITIONAL);
+        }
         if (e.containsKey("baseline")) {
             b.baseline(EstimatorConfig.Baseline.parse((String) e.get("baseline")))
                     .scoreSamples(num(e, "scoreSamples").intValue())

@@ -47,6 +47,17 @@ class GradCommandTest {
     }
 
     @Test
+    void reinmaxCvReportsItsOwnSettingsAndNoExpectedMean() {
+        JsonNode r = CliRuns.runJson("grad", "--estimator", "reinmax-cv", "--dist", "categorical", "--logits",
+                "0.3,-1.2,2.0", "--target", "0.1,0.7,0.2", "--temperature", "0.5", "--reinmax-temperature", "1.2",
+                "--cv-noise", "conditional", "--k", "2", "--samples", "3000", "--json");
+        assertFalse(r.has("expected"), "reinmax-cv's mean is not a finite sum");
+        assertEquals(1.2, r.get("reinmaxTemperature").asDouble());
+        assertEquals("conditional", r.get("cvNoise").asText());
+        assertTrue(r.get("variance").asDouble() > 0);
+    }
+
+    @Test
     void badOptionsExitTwoWithOneLine() {
         String[][] bad = {
                 {"grad", "--estimator", "st", "--dist", "categorical", "--logits", "0.3,x", "--target", "1,2"},
@@ -57,6 +68,10 @@ class GradCommandTest {
                 {"grad", "--estimator", "st", "--dist", "categorical", "--logits", "0.3,1", "--target", "1",
                         "--mixing", "1,2,3"},
                 {"grad", "--estimator", "st", "--dist", "cat", "--logits", "0.3,1", "--target", "1,2"},
+                {"grad", "--estimator", "reinmax-cv", "--dist", "categorical", "--logits", "0.3,1", "--target", "1,2",
+                        "--reinmax-temperature", "0"},
+                {"grad", "--estimator", "reinmax-cv", "--dist", "categorical", "--logits", "0.3,1", "--target", "1,2",
+                        "--cv-noise", "sometimes"},
         };
         for (String[] args : bad) {
             CommandLine cl = RelaxCli.commandLine();

@@ -62,6 +62,21 @@ class VaeCommandTest {
     }
 
     @Test
+    void reinmaxCvOptionsReachTheSavedConfig(@TempDir Path tmp) throws Exception {
+        assertEquals(2, run("--estimator", "reinmax-cv", "--reinmax-temperature", "0").exit());
+        Result bad = run("--estimator", "reinmax-cv", "--cv-noise", "sometimes");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("cvNoise: unknown value 'sometimes'"), bad.err());
+        Result r = run("--estimator", "reinmax-cv", "--latent", "4x3", "--epochs", "1", "--batch", "50", "--k", "2",
+                "--reinmax-temperature", "1.2", "--cv-noise", "conditional", "--eval-batch", "100", "--json",
+                "--out", tmp.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode est = new ObjectMapper().readTree(tmp.resolve("config.json").toFile()).get("estimator");
+        assertEquals(1.2, est.get("reinmaxTemperature").asDouble());
+        assertEquals("conditional", est.get("cvNoise").asText());
+    }
+
+    @Test
     void jsonPrintsOneObjectPerEpochAndASummary() throws Exception {
         Result r = run("--estimator", "st", "--latent", "4x3", "--epochs", "2", "--batch", "50", "--json",
                 "--eval-batch", "100");

@@ -56,6 +56,25 @@ class VaeRunConfigTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void jsonRoundTripKeepsReinmaxCvFieldsAndReadsOldConfigsAsTheOldForm() throws Exception {
+        EstimatorConfig est = EstimatorConfig.builder("reinmax-cv").temperature(0.7).reinmaxTemperature(1.2)
+                .cvNoise(EstimatorConfig.CvNoise.CONDITIONAL).build();
+        VaeRunConfig cfg = new VaeRunConfig(VaeSetup.categorical(16, 12), est, OptimizerKind.ADAM, 3e-4, 50, 7, 11,
+                1000, 200, VaeRunConfig.Binarization.THRESHOLD, 250);
+        Map<String, Object> back = Json.mapper().readValue(Json.line(cfg.toMap()), Map.class);
+        assertEquals(cfg, VaeRunConfig.fromMap(back));
+
+        Map<String, Object> old = Json.mapper().readValue(Json.line(cfg.toMap()), Map.class);
+        Map<String, Object> e = (Map<String, Object>) old.get("estimator");
+        e.remove("reinmaxTemperature");
+        e.remove("cvNoise");
+        EstimatorConfig read = VaeRunConfig.fromMap(old).estimator();
+        assertEquals(0.7, read.reinmaxTemperature(), "before the field existed the ReinMax term ran at temperature");
+        assertEquals(EstimatorConfig.CvNoise.CONDITIONAL, read.cvNoise());
+    }
+
+    @Test
     void rejectsBadValuesNamingTheField() {
         EstimatorConfig est = EstimatorConfig.of("st");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new VaeRunConfig(
