@@ -33,6 +33,14 @@ final class EstimatorOptions {
             description = "REINFORCE leave-one-out: samples per example (default: library default)")
     Integer scoreSamples;
 
+    @Option(names = "--reinmax-temperature", paramLabel = "TAU_RM", description = "reinmax-cv: temperature of its "
+            + "ReinMax term; --temperature is the control variate's (default: library default, 1)")
+    Double reinmaxTemperature;
+
+    @Option(names = "--cv-noise", paramLabel = "unconditional|conditional", description = "reinmax-cv: noise of the "
+            + "single-draw term, fresh (the paper's eq. 18) or conditional on the sample (default: unconditional)")
+    String cvNoise;
+
     @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp, mlp, "
             + "mlp-of-relaxed (default: relaxed-loss-plus-mlp)")
     String surrogate;
@@ -50,6 +58,12 @@ final class EstimatorOptions {
         }
         if (alpha != null) {
             b.alpha(alpha);
+        }
+        if (reinmaxTemperature != null && n.equals("reinmax-cv")) {
+            b.reinmaxTemperature(reinmaxTemperature);
+        }
+        if (cvNoise != null && n.equals("reinmax-cv")) {
+            b.cvNoise(EstimatorConfig.CvNoise.parse(cvNoise));
         }
         if (baseline != null && n.equals("reinforce")) {
             try {
