@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -178,6 +179,9 @@ public final class VaeTrainer {
     public EpochMetrics runEpoch(ImageBatches train, ImageBatches test, Listener listener) {
         int epoch = history.size() + 1;
         if (epoch == 1 && iteration == 0) {
+            if (model.usesInputMean()) {
+                model.inputMean(meanImage(train));
+            }
             pretrainControl(train, model.estimator() == null ? 0 : model.estimator().pretrainSteps());
         }
         Random rng = epochRandom(seed, epoch, 0);
@@ -209,6 +213,23 @@ public final class VaeTrainer {
                 secondMoment / step);
         history.add(m);
         return m;
+    }
+
+    /** x̄: the mean of the training images as the run sees them (its first epoch's batches), {@code [1, 784]}. */
+    static INDArray meanImage(ImageBatches train) {
+        INDArray sum = null;
+        long n = 0;
+        Iterator<INDArray> it = train.epoch(1);
+        while (it.hasNext()) {
+            INDArray b = it.next();
+            INDArray s = b.sum(true, 0).castTo(DataType.DOUBLE);
+            sum = sum == null ? s : sum.addi(s);
+            n += b.size(0);
+        }
+        if (n == 0) {
+            throw new IllegalStateException("the training data yielded no batches");
+        }
+        return sum.divi(n);
     }
 
     /** Test −ELBO: one sample per image, averaged over the whole set; the noise is seeded by (seed, epoch). */
