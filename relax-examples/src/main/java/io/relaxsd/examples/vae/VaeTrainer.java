@@ -153,7 +153,8 @@ public final class VaeTrainer {
     /**
      * Surrogate pre-training: {@code steps} updates of φ alone (the model stays put) on training
      * batches, before the first model step; a no-op without φ. Uses its own noise stream, so the
-     * training run that follows draws the same noise with and without it.
+     * training run that follows draws the same noise with and without it. Runs as a replay of
+     * the φ-gradient call.
      */
     public void pretrainControl(ImageBatches train, int steps) {
         if (controlUpdaters == null || steps <= 0) {
@@ -161,14 +162,15 @@ public final class VaeTrainer {
         }
         Random rng = epochRandom(seed, 0, 2);
         int done = 0;
-        List<String> names = new ArrayList<>(controls.keySet());
+        // φ's gradients only, replayed (the session costs ~60 µs per op per step)
+        ReplayedCall phiStep = ReplayedCall.gradients(model.sameDiff(), new ArrayList<>(controls.keySet()));
         while (done < steps) {
             Iterator<INDArray> it = train.epoch(0);
             if (!it.hasNext()) {
                 throw new IllegalStateException("the training data yielded no batches");
             }
             while (it.hasNext() && done < steps) {
-                Map<String, INDArray> grads = model.sameDiff().calculateGradients(model.feed(it.next(), rng), names);
+                Map<String, INDArray> grads = phiStep.run(model.feed(it.next(), rng));
                 controlUpdaters.apply(grads, done, 0);
                 done++;
             }
