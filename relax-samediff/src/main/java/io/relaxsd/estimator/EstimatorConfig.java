@@ -60,7 +60,11 @@ public final class EstimatorConfig {
 
     /** What RELAX's surrogate c_φ is made of. */
     public enum SurrogateKind {
-        /** c_φ(z) = η·f(σ_λ(z)) + r_ρ(z), φ = (η, log λ, ρ): the official VAE code's choice. */
+        /**
+         * c_φ(z) = η·f(σ_λ(z)) + r_ρ(z), φ = (η, log λ, ρ): the paper's f(σ_λ(z)) + r_ρ(z) with a
+         * learned η (the official VAE code also scales the network by η and gives it the input x:
+         * {@link #RELAXED_LOSS_PLUS_CONTEXT_MLP}).
+         */
         RELAXED_LOSS_PLUS_MLP,
         /** c_φ(z) = r_ρ(z), φ = ρ: needs no evaluation of f at relaxed inputs. */
         MLP,

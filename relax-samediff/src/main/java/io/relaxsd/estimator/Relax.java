@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  *   ĝ = [f(D) − c_φ(z̃)]·∇θ log p(D) + ∇θ c_φ(z) − ∇θ c_φ(z̃)
  * </pre>
  * with z, z̃ as in REBAR and a learned surrogate c_φ ({@link EstimatorConfig#surrogate()}):
- * c_φ(z) = η·f(σ_λ(z)) + r_ρ(z) (φ = (η, log λ, ρ), the official VAE code's choice) or
+ * c_φ(z) = η·f(σ_λ(z)) + r_ρ(z) (φ = (η, log λ, ρ); the paper's f(σ_λ(z)) + r_ρ(z) with a learned η) or
  * c_φ = r_ρ or c_φ = r_ρ(σ_λ(z)) (the RELAX toy code's choice), r_ρ an {@link MlpSurrogate} of {@link EstimatorConfig#surrogateWidths()},
  * or c_φ(z) = η·[f(s) + Q([sg(ctx), s])], s = σ_λ(z), with a context ctx from the graph
  * ({@link EstimatorConfig#surrogateContext()}; the official VAE code gives Q the centred input x − x̄). Unbiased
