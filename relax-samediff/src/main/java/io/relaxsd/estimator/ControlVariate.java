@@ -20,8 +20,13 @@ interface ControlVariate {
      * @param parameterNames  φ, trained on the variance loss
      * @param updates         state updates after each step
      * @param lossEvaluations extra evaluations of f per step
+     * @param penalty         a scalar added to the variance loss (weight decay on φ), or null
      */
     record Terms(SDVariable offset, SDVariable correction, List<String> parameterNames, List<StateUpdate> updates,
-                 int lossEvaluations) {
+                 int lossEvaluations, SDVariable penalty) {
+        Terms(SDVariable offset, SDVariable correction, List<String> parameterNames, List<StateUpdate> updates,
+              int lossEvaluations) {
+            this(offset, correction, parameterNames, updates, lossEvaluations, null);
+        }
     }
 }

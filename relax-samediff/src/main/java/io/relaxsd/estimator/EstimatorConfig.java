@@ -32,8 +32,6 @@ public final class EstimatorConfig {
     public static final double DEFAULT_ALPHA = 1.0;
     /** Default decay of the running-mean baseline (REINFORCE). */
     public static final double DEFAULT_BASELINE_DECAY = 0.9;
-    /** Default hidden widths of the surrogate MLP r_ρ (RELAX). */
-    private static final int[] DEFAULT_SURROGATE_WIDTHS = {10};
     /** Default ratio of the control-variate parameters' (φ) learning rate to the model's. */
     public static final double DEFAULT_PHI_LR_MULTIPLIER = 10.0;
 
@@ -64,16 +62,44 @@ public final class EstimatorConfig {
 
     /** What RELAX's surrogate c_φ is made of. */
     public enum SurrogateKind {
-        /** c_φ(z) = η·f(σ_λ(z)) + r_ρ(z), φ = (η, log λ, ρ): the official VAE code's choice. */
+        /**
+         * c_φ(z) = η·f(σ_λ(z)) + r_ρ(z), φ = (η, log λ, ρ): the paper's f(σ_λ(z)) + r_ρ(z) with a
+         * learned η (the official VAE code also scales the network by η and gives it the input x:
+         * {@link #RELAXED_LOSS_PLUS_CONTEXT_MLP}).
+         */
         RELAXED_LOSS_PLUS_MLP,
         /** c_φ(z) = r_ρ(z), φ = ρ: needs no evaluation of f at relaxed inputs. */
         MLP,
         /** c_φ(z) = r_ρ(σ_λ(z)), φ = (ρ, log λ): the MLP on the relaxed sample, as the RELAX toy code. */
-        MLP_OF_RELAXED;
+        MLP_OF_RELAXED,
+        /**
+         * c_φ(z) = η·[f(s) + Q([sg(ctx), s])], s = σ_λ(z), φ = (η, log λ, Q): the official VAE code's
+         * surrogate with the input it gives Q ({@code binary_vae_multilayer_per_layer.py}: Q sees x − x̄,
+         * the training-set mean image subtracted, next to z), the context being any graph variable
+         * named by {@link #surrogateContext()} (none: Q sees s alone). Unlike the official code Q sees
+         * the bounded s instead of the raw z (categorical z = log π + G reaches −80 and saturates Q).
+         * Default Q: ReLU, widths {200, 200}, as the official code.
+         */
+        RELAXED_LOSS_PLUS_CONTEXT_MLP;
 
-        /** Command-line id: relaxed-loss-plus-mlp, mlp. */
+        /** Command-line id: relaxed-loss-plus-mlp, mlp, mlp-of-relaxed, relaxed-loss-plus-context-mlp. */
         public String id() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** True if this surrogate's network can read a {@link EstimatorConfig#surrogateContext() context}. */
+        public boolean takesContext() {
+            return this == RELAXED_LOSS_PLUS_CONTEXT_MLP;
+        }
+
+        /** Hidden widths of the surrogate network unless {@link Builder#surrogateWidths} says otherwise. */
+        public int[] defaultWidths() {
+            return takesContext() ? new int[] {200, 200} : new int[] {10};
+        }
+
+        /** Hidden activation of the surrogate network unless {@link Builder#surrogateActivation} says otherwise. */
+        public Activation defaultActivation() {
+            return takesContext() ? Activation.RELU : Activation.TANH;
         }
 
         public static SurrogateKind parse(String s) {
@@ -83,7 +109,7 @@ public final class EstimatorConfig {
                 }
             }
             throw new IllegalArgumentException("surrogate: unknown value '" + s + "'; known: relaxed-loss-plus-mlp, mlp, "
-                    + "mlp-of-relaxed");
+                    + "mlp-of-relaxed, relaxed-loss-plus-context-mlp");
         }
     }
 
@@ -150,6 +176,9 @@ public final class EstimatorConfig {
     private final Activation surrogateActivation;
     private final double phiLrMultiplier;
     private final int pretrainSteps;
+    private final String surrogateContext;
+    private final int surrogateContextWidth;
+    private final double surrogateWeightDecay;
 
     private EstimatorConfig(Builder b) {
         this.name = b.name;
@@ -167,6 +196,9 @@ public final class EstimatorConfig {
         this.surrogateActivation = b.surrogateActivation;
         this.phiLrMultiplier = b.phiLrMultiplier;
         this.pretrainSteps = b.pretrainSteps;
+        this.surrogateContext = b.surrogateContext;
+        this.surrogateContextWidth = b.surrogateContextWidth;
+        this.surrogateWeightDecay = b.surrogateWeightDecay;
     }
 
     /** A config with every hyper-parameter at its default. */
@@ -184,7 +216,9 @@ public final class EstimatorConfig {
                 .reinmaxTemperature(reinmaxTemperature).cvNoise(cvNoise).baseline(baseline)
                 .scoreSamples(scoreSamples).baselineDecay(baselineDecay).surrogate(surrogate)
                 .surrogateWidths(surrogateWidths).surrogateActivation(surrogateActivation)
-                .phiLrMultiplier(phiLrMultiplier).pretrainSteps(pretrainSteps);
+                .phiLrMultiplier(phiLrMultiplier).pretrainSteps(pretrainSteps)
+                .surrogateContext(surrogateContext, surrogateContextWidth)
+                .surrogateWeightDecay(surrogateWeightDecay);
     }
 
     /** Registry name, e.g. {@code reinmax}. */
@@ -251,12 +285,15 @@ public final class EstimatorConfig {
         return surrogate;
     }
 
-    /** Hidden widths of the surrogate MLP r_ρ (default {10}); a copy. */
+    /**
+     * Hidden widths of the surrogate network r_ρ or Q (default: the kind's
+     * {@link SurrogateKind#defaultWidths()}, {10} or {200, 200}); its length is the depth; a copy.
+     */
     public int[] surrogateWidths() {
         return surrogateWidths.clone();
     }
 
-    /** Hidden activation of r_ρ (default tanh). */
+    /** Hidden activation of r_ρ or Q (default: the kind's {@link SurrogateKind#defaultActivation()}). */
     public Activation surrogateActivation() {
         return surrogateActivation;
     }
@@ -269,6 +306,32 @@ public final class EstimatorConfig {
     /** Steps of φ training on the variance loss alone before the model moves (default 0). */
     public int pretrainSteps() {
         return pretrainSteps;
+    }
+
+    /**
+     * The name of the graph variable {@code [batch, m]} RELAX's surrogate network Q reads next to
+     * its input (the official VAE code: x − x̄), or null for none. Resolved against the node's
+     * graph when the node is built (a name the graph lacks throws an
+     * {@link IllegalArgumentException}); taken behind stop-gradient, so it must not depend on the
+     * node's noise or sample (then ĝ stays unbiased; θ-dependence is fine). Only surrogates that
+     * {@link SurrogateKind#takesContext() take a context} accept one.
+     */
+    public String surrogateContext() {
+        return surrogateContext;
+    }
+
+    /** m, the context's width per example (0 without a context). */
+    public int surrogateContextWidth() {
+        return surrogateContextWidth;
+    }
+
+    /**
+     * L2 weight decay w ≥ 0 on the surrogate network's weights and biases ρ: the variance loss φ
+     * is trained on becomes Σ ĝ²/batch + w·Σ ρ²/2, as the official VAE code's {@code Q_wd}
+     * (default 0, its command-line default).
+     */
+    public double surrogateWeightDecay() {
+        return surrogateWeightDecay;
     }
 
     /**
@@ -295,6 +358,14 @@ public final class EstimatorConfig {
         m.put("surrogateActivation", surrogateActivation.id());
         m.put("phiLrMultiplier", phiLrMultiplier);
         m.put("pretrainSteps", pretrainSteps);
+        // written only when set, so configs (and run fingerprints) without them read as before
+        if (surrogateContext != null) {
+            m.put("surrogateContext", surrogateContext);
+            m.put("surrogateContextWidth", surrogateContextWidth);
+        }
+        if (surrogateWeightDecay != 0) {
+            m.put("surrogateWeightDecay", surrogateWeightDecay);
+        }
         return m;
     }
 
@@ -318,13 +389,16 @@ public final class EstimatorConfig {
                 && scoreSamples == c.scoreSamples && Double.compare(baselineDecay, c.baselineDecay) == 0
                 && surrogate == c.surrogate && Arrays.equals(surrogateWidths, c.surrogateWidths)
                 && surrogateActivation == c.surrogateActivation
-                && Double.compare(phiLrMultiplier, c.phiLrMultiplier) == 0 && pretrainSteps == c.pretrainSteps;
+                && Double.compare(phiLrMultiplier, c.phiLrMultiplier) == 0 && pretrainSteps == c.pretrainSteps
+                && Objects.equals(surrogateContext, c.surrogateContext) && surrogateContextWidth == c.surrogateContextWidth
+                && Double.compare(surrogateWeightDecay, c.surrogateWeightDecay) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, temperature, samples, eta, alpha, reinmaxTemperature, cvNoise, baseline, scoreSamples, baselineDecay, surrogate,
-                Arrays.hashCode(surrogateWidths), surrogateActivation, phiLrMultiplier, pretrainSteps);
+        return Objects.hash(name, temperature, samples, eta, alpha, reinmaxTemperature, cvNoise, baseline, scoreSamples,
+                baselineDecay, surrogate, Arrays.hashCode(surrogateWidths), surrogateActivation, phiLrMultiplier, pretrainSteps)
+                + 31 * Objects.hash(surrogateContext, surrogateContextWidth, surrogateWeightDecay);
     }
 
     @Override
@@ -345,10 +419,15 @@ public final class EstimatorConfig {
         private int scoreSamples = 1;
         private double baselineDecay = DEFAULT_BASELINE_DECAY;
         private SurrogateKind surrogate = SurrogateKind.RELAXED_LOSS_PLUS_MLP;
-        private int[] surrogateWidths = DEFAULT_SURROGATE_WIDTHS.clone();
-        private Activation surrogateActivation = Activation.TANH;
+        private int[] surrogateWidths;              // null: the kind's default
+        private Activation surrogateActivation;     // null: the kind's default
         private double phiLrMultiplier = DEFAULT_PHI_LR_MULTIPLIER;
         private int pretrainSteps = 0;
+        private String surrogateContext;
+        private int surrogateContextWidth;
+        private double surrogateWeightDecay;
+        private boolean widthsSet;
+        private boolean activationSet;
 
         private Builder(String name) {
             this.name = name;
@@ -404,13 +483,34 @@ public final class EstimatorConfig {
             return this;
         }
 
+        /** Hidden widths of the surrogate network (its depth is their number); default: the kind's. */
         public Builder surrogateWidths(int... widths) {
             this.surrogateWidths = widths == null ? null : widths.clone();
+            this.widthsSet = true;
             return this;
         }
 
+        /** Hidden activation of the surrogate network; default: the kind's. */
         public Builder surrogateActivation(Activation a) {
             this.surrogateActivation = a;
+            this.activationSet = true;
+            return this;
+        }
+
+        /**
+         * The graph variable {@code [batch, width]} the surrogate network reads as its context
+         * ({@link EstimatorConfig#surrogateContext()}); {@code (null, 0)} for none. The width is
+         * needed because SameDiff does not know the shapes of op outputs when the graph is built.
+         */
+        public Builder surrogateContext(String variable, int width) {
+            this.surrogateContext = variable;
+            this.surrogateContextWidth = width;
+            return this;
+        }
+
+        /** L2 weight decay on the surrogate network ({@link EstimatorConfig#surrogateWeightDecay()}). */
+        public Builder surrogateWeightDecay(double w) {
+            this.surrogateWeightDecay = w;
             return this;
         }
 
@@ -463,6 +563,12 @@ public final class EstimatorConfig {
             if (surrogate == null) {
                 throw new IllegalArgumentException("surrogate must not be null");
             }
+            if (!widthsSet) {
+                surrogateWidths = surrogate.defaultWidths();
+            }
+            if (!activationSet) {
+                surrogateActivation = surrogate.defaultActivation();
+            }
             if (surrogateWidths == null || surrogateWidths.length == 0) {
                 throw new IllegalArgumentException("surrogateWidths must name at least one hidden width, got "
                         + Arrays.toString(surrogateWidths));
@@ -481,6 +587,29 @@ public final class EstimatorConfig {
             }
             if (pretrainSteps < 0) {
                 throw new IllegalArgumentException("pretrainSteps must be >= 0, got " + pretrainSteps);
+            }
+            if (surrogateContext == null) {
+                if (surrogateContextWidth != 0) {
+                    throw new IllegalArgumentException("surrogateContextWidth must be 0 without a surrogateContext, got "
+                            + surrogateContextWidth);
+                }
+            } else {
+                if (surrogateContext.isBlank()) {
+                    throw new IllegalArgumentException("surrogateContext must name a graph variable, got '"
+                            + surrogateContext + "'");
+                }
+                if (surrogateContextWidth < 1) {
+                    throw new IllegalArgumentException("surrogateContextWidth must be >= 1, got " + surrogateContextWidth
+                            + " (surrogateContext '" + surrogateContext + "')");
+                }
+                if (!surrogate.takesContext()) {
+                    throw new IllegalArgumentException("surrogateContext: surrogate " + surrogate.id()
+                            + " takes no context (relaxed-loss-plus-context-mlp does), got '" + surrogateContext + "'");
+                }
+            }
+            if (!(surrogateWeightDecay >= 0) || Double.isInfinite(surrogateWeightDecay)) {
+                throw new IllegalArgumentException("surrogateWeightDecay must be finite and >= 0, got "
+                        + surrogateWeightDecay);
             }
             return new EstimatorConfig(this);
         }

@@ -16,9 +16,18 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * @param controlParameters  names of φ (empty for REINFORCE)
  * @param stateUpdates       out-of-graph state changes to run after each step
  * @param lossEvaluations    evaluations of f per step (value and, where needed, input gradient)
+ * @param penalty            a scalar the variance loss adds to Σ ĝ²/batch (weight decay on φ), or null
  */
 public record ScoreEstimate(SDVariable sample, SDVariable gradient, SDVariable lossAtSample,
-                            List<String> controlParameters, List<StateUpdate> stateUpdates, int lossEvaluations) {
+                            List<String> controlParameters, List<StateUpdate> stateUpdates, int lossEvaluations,
+                            SDVariable penalty) {
+
+    /** An estimate without a penalty on φ. */
+    public ScoreEstimate(SDVariable sample, SDVariable gradient, SDVariable lossAtSample,
+                         List<String> controlParameters, List<StateUpdate> stateUpdates, int lossEvaluations) {
+        this(sample, gradient, lossAtSample, controlParameters, stateUpdates, lossEvaluations, null);
+    }
+
     public ScoreEstimate {
         Objects.requireNonNull(sample, "sample");
         Objects.requireNonNull(gradient, "gradient");

@@ -20,10 +20,12 @@ final class ScoreFunctionCore {
         int evaluations = 1;
         SDVariable weight = f;
         SDVariable correction = null;
+        SDVariable penalty = null;
         if (controlVariate != null) {
             ControlVariate.Terms t = controlVariate.terms(ctx);
             weight = f.sub(t.offset());
             correction = t.correction();
+            penalty = t.penalty();
             phi.addAll(t.parameterNames());
             updates.addAll(t.updates());
             evaluations += t.lossEvaluations();
@@ -32,6 +34,6 @@ final class ScoreFunctionCore {
         if (correction != null) {
             g = g.add(correction);
         }
-        return new ScoreEstimate(ctx.sample(), g, ctx.lossAtSample(), phi, updates, evaluations);
+        return new ScoreEstimate(ctx.sample(), g, ctx.lossAtSample(), phi, updates, evaluations, penalty);
     }
 }

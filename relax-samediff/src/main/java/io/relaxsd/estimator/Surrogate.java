@@ -18,6 +18,24 @@ public interface Surrogate {
     /** Names of the SameDiff variables φ (trained on the variance loss). */
     List<String> parameterNames();
 
+    /**
+     * c(x) = f(x): a loss as a parameter-free surrogate. Pass the loss's {@link SampleLoss#frozen()}
+     * copy, so that the variance loss does not train the loss's own parameters.
+     */
+    static Surrogate of(SampleLoss loss) {
+        return new Surrogate() {
+            @Override
+            public ValueAndGradient evaluate(SDVariable x) {
+                return loss.evaluate(x);
+            }
+
+            @Override
+            public List<String> parameterNames() {
+                return List.of();
+            }
+        };
+    }
+
     /** c(z) = a(z) + b(z), e.g. RELAX's η·f(σ_λ(z)) + r_ρ(z). */
     static Surrogate sum(Surrogate a, Surrogate b) {
         return new Surrogate() {

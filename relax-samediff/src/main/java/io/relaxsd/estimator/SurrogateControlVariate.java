@@ -10,10 +10,17 @@ import org.nd4j.autodiff.samediff.SDVariable;
 final class SurrogateControlVariate implements ControlVariate {
     private final Surrogate surrogate;
     private final int lossEvaluationsPerCall;
+    private final SDVariable penalty;
 
     SurrogateControlVariate(Surrogate surrogate, int lossEvaluationsPerCall) {
+        this(surrogate, lossEvaluationsPerCall, null);
+    }
+
+    /** @param penalty a scalar for the variance loss (the surrogate's weight decay), or null */
+    SurrogateControlVariate(Surrogate surrogate, int lossEvaluationsPerCall, SDVariable penalty) {
         this.surrogate = surrogate;
         this.lossEvaluationsPerCall = lossEvaluationsPerCall;
+        this.penalty = penalty;
     }
 
     @Override
@@ -23,6 +30,6 @@ final class SurrogateControlVariate implements ControlVariate {
         SDVariable correction = ctx.zJacobianT(atZ.inputGradient())
                 .sub(ctx.conditionalZJacobianT(atZTilde.inputGradient()));
         return new Terms(atZTilde.value(), correction, surrogate.parameterNames(), List.of(),
-                2 * lossEvaluationsPerCall);
+                2 * lossEvaluationsPerCall, penalty);
     }
 }

@@ -229,8 +229,9 @@ public final class Discrete {
         SDVariable lossAtSample = sd.identity(name + "-loss", est.lossAtSample());
         SDVariable modelLoss = sd.identity(name + "-model-loss",
                 RowSum.of(gSg.mul(theta), (long) variables * width).add(lossAtSample).mean());
-        SDVariable varianceLoss = sd.identity(name + "-variance-loss", RowSum.of(g.mul(g), (long) variables * width)
-                .mean());
+        SDVariable secondMoment = RowSum.of(g.mul(g), (long) variables * width).mean();
+        SDVariable varianceLoss = sd.identity(name + "-variance-loss",
+                est.penalty() == null ? secondMoment : secondMoment.add(est.penalty()));
         SDVariable sample = sd.reshape(est.sample(), sd.shape(logits));
         return new ScoreFunctionNode(sample, g, lossAtSample, modelLoss, varianceLoss, est.controlParameters(),
                 est.stateUpdates(), est.lossEvaluations());

@@ -20,7 +20,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * @param modelLoss         mean over the batch of Σ_w sg(ĝ)·θ + f(D): its gradient is ĝ/batch for the
  *                          logits (then the encoder by autodiff) and ∇ f(D)/batch for f's parameters;
  *                          its value is not a loss (use lossAtSample for reporting)
- * @param varianceLoss      Σ ĝ² / batch, differentiable in φ only
+ * @param varianceLoss      Σ ĝ² / batch (+ the surrogate's weight decay, if configured), differentiable in φ only
  * @param controlParameters φ (empty for REINFORCE)
  * @param stateUpdates      run after each step with the named outputs
  * @param lossEvaluations   evaluations of f per step

@@ -1,5 +1,6 @@
 package io.relaxsd.estimator;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,6 +40,39 @@ class ScoreFunctionConfigTest {
         assertFalse(c.equals(c.toBuilder().surrogateWidths(20).build()));
         assertEquals(java.util.List.of(20, 20), c.toMap().get("surrogateWidths"));
         assertEquals("relu", c.toMap().get("surrogateActivation"));
+    }
+
+    @Test
+    void contextSurrogateDefaultsToTheOfficialNetworkAndValidatesItsContext() {
+        EstimatorConfig.SurrogateKind ctx = EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP;
+        assertEquals(ctx, EstimatorConfig.SurrogateKind.parse("relaxed-loss-plus-context-mlp"));
+        EstimatorConfig d = EstimatorConfig.builder("relax").surrogate(ctx).build();
+        assertArrayEquals(new int[] {200, 200}, d.surrogateWidths());
+        assertEquals(EstimatorConfig.Activation.RELU, d.surrogateActivation());
+        assertArrayEquals(new int[] {10}, EstimatorConfig.of("relax").surrogateWidths());
+        assertEquals(EstimatorConfig.Activation.TANH, EstimatorConfig.of("relax").surrogateActivation());
+        assertEquals(null, d.surrogateContext());
+        assertFalse(d.toMap().containsKey("surrogateContext"), "unset fields stay out of the map");
+
+        EstimatorConfig c = EstimatorConfig.builder("relax").surrogate(ctx).surrogateContext("x_centred", 784)
+                .surrogateWidths(200, 200, 200, 200).surrogateWeightDecay(1e-4).build();
+        assertEquals(c, c.toBuilder().build());
+        assertEquals(c.hashCode(), c.toBuilder().build().hashCode());
+        assertFalse(c.equals(c.toBuilder().surrogateContext("x", 784).build()));
+        assertEquals("x_centred", c.toMap().get("surrogateContext"));
+        assertEquals(784, c.toMap().get("surrogateContextWidth"));
+        assertEquals(1e-4, c.toMap().get("surrogateWeightDecay"));
+
+        assertRejected("surrogateWidths", EstimatorConfig.builder("relax").surrogate(ctx).surrogateWidths(200, 0));
+        assertRejected("surrogateContextWidth", EstimatorConfig.builder("relax").surrogate(ctx)
+                .surrogateContext("x_centred", 0));
+        assertRejected("surrogateContextWidth", EstimatorConfig.builder("relax").surrogate(ctx)
+                .surrogateContext(null, 3));
+        assertRejected("surrogateContext", EstimatorConfig.builder("relax").surrogate(ctx).surrogateContext(" ", 3));
+        assertRejected("surrogateContext", EstimatorConfig.builder("relax").surrogateContext("x_centred", 784));
+        assertRejected("surrogateWeightDecay", EstimatorConfig.builder("relax").surrogateWeightDecay(-1e-3));
+        assertRejected("surrogateWeightDecay", EstimatorConfig.builder("relax")
+                .surrogateWeightDecay(Double.POSITIVE_INFINITY));
     }
 
     @Test

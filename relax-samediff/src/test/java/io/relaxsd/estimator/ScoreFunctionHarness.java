@@ -15,7 +15,11 @@ import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
-/** One score-function node on the quadratic loss, with θ fed as identical rows (one estimate per row). */
+/**
+ * One score-function node on the quadratic loss, with θ fed as identical rows (one estimate per row).
+ * A config naming a {@link EstimatorConfig#surrogateContext() surrogate context} gets it as a
+ * placeholder of that name, fed with fresh standard-normal rows.
+ */
 final class ScoreFunctionHarness {
     final SameDiff sd = SameDiff.create();
     final Discrete discrete = Discrete.in(sd);
@@ -25,6 +29,8 @@ final class ScoreFunctionHarness {
     final QuadraticLoss q;
     final Random rng;
     private TwoGroupTrainer trainer;
+    private final String context;
+    private final int contextWidth;
 
     ScoreFunctionHarness(DistributionKind kind, double[] theta, QuadraticLoss q, EstimatorConfig cfg, long seed) {
         this.kind = kind;
@@ -32,6 +38,11 @@ final class ScoreFunctionHarness {
         this.q = q;
         this.rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
         SDVariable logits = sd.placeHolder("theta", DataType.DOUBLE, -1, theta.length);
+        this.context = cfg.surrogateContext();
+        this.contextWidth = cfg.surrogateContextWidth();
+        if (context != null) {
+            sd.placeHolder(context, DataType.DOUBLE, -1, contextWidth);
+        }
         discrete.parameterSeed(seed);
         SampleLoss loss = QuadraticSampleLoss.of(sd, q, DataType.DOUBLE);
         node = kind == DistributionKind.CATEGORICAL
@@ -42,6 +53,9 @@ final class ScoreFunctionHarness {
     Map<String, INDArray> feed(int rows) {
         Map<String, INDArray> feed = new HashMap<>(discrete.drawNoise(rows, rng));
         feed.put("theta", Nd4j.create(new double[][] {theta}).repeat(0, rows));
+        if (context != null) {
+            feed.put(context, Nd4j.randn(rng, new long[] {rows, contextWidth}).castTo(DataType.DOUBLE));
+        }
         return feed;
     }
 

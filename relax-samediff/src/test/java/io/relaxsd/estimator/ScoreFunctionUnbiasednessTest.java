@@ -37,7 +37,9 @@ class ScoreFunctionUnbiasednessTest {
                 EstimatorConfig.of("relax"),
                 EstimatorConfig.builder("relax").surrogate(EstimatorConfig.SurrogateKind.MLP)
                         .surrogateActivation(EstimatorConfig.Activation.RELU).surrogateWidths(8, 8).build(),
-                EstimatorConfig.builder("relax").surrogate(EstimatorConfig.SurrogateKind.MLP_OF_RELAXED).build());
+                EstimatorConfig.builder("relax").surrogate(EstimatorConfig.SurrogateKind.MLP_OF_RELAXED).build(),
+                EstimatorConfig.builder("relax").surrogate(EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP)
+                        .surrogateContext("ctx", 5).surrogateWidths(32, 32).build());
         return cfgs.stream().flatMap(c -> Stream.of(Arguments.of(c, DistributionKind.CATEGORICAL),
                 Arguments.of(c, DistributionKind.BERNOULLI)));
     }

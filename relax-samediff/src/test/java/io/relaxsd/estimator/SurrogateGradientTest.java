@@ -55,8 +55,23 @@ class SurrogateGradientTest {
                 new Case("relaxed loss + mlp", 6, sd -> Surrogate.sum(new RelaxedLossSurrogate(sd, "c",
                         QuadraticSampleLoss.of(sd, q6, DataType.DOUBLE), DistributionKind.CATEGORICAL, 2, 0.7, 0.6,
                         DataType.DOUBLE), new MlpSurrogate(sd, "r", 6, new int[] {4}, EstimatorConfig.Activation.TANH,
-                        DataType.DOUBLE, rng()))))
+                        DataType.DOUBLE, rng()))),
+                new Case("context mlp relu 6-5, context 4", 3, sd -> new MlpSurrogate(sd, "q", 3, context(sd, 4), 4,
+                        new int[] {6, 5}, EstimatorConfig.Activation.RELU, DataType.DOUBLE, rng())),
+                new Case("relaxed loss + context mlp categorical 2x3", 6, sd -> Relax.relaxedLossPlusContextMlp(sd, "c",
+                        QuadraticSampleLoss.of(sd, q6, DataType.DOUBLE), new MlpSurrogate(sd, "q", 6, context(sd, 4), 4,
+                                new int[] {5, 5}, EstimatorConfig.Activation.TANH, DataType.DOUBLE, rng()),
+                        DistributionKind.CATEGORICAL, 3, 0.7, 0.6, DataType.DOUBLE)),
+                new Case("relaxed loss + context mlp bernoulli 3", 3, sd -> Relax.relaxedLossPlusContextMlp(sd, "c",
+                        QuadraticSampleLoss.of(sd, q3, DataType.DOUBLE), new MlpSurrogate(sd, "q", 3, context(sd, 2), 2,
+                                new int[] {7}, EstimatorConfig.Activation.RELU, DataType.DOUBLE, rng()),
+                        DistributionKind.BERNOULLI, 1, -1.3, 1.7, DataType.DOUBLE)))
                 .map(Arguments::of);
+    }
+
+    /** A context variable [5, m] of the graph (5 = the test's batch). */
+    static SDVariable context(SameDiff sd, int m) {
+        return sd.var("ctx", Nd4j.randn(rng(), 5, m).castTo(DataType.DOUBLE));
     }
 
     @ParameterizedTest

@@ -45,7 +45,8 @@ final class BenchCommand implements Callable<Integer> {
     String backend = "cpu";
 
     @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
-            + "(the official VAE code's), mlp, mlp-of-relaxed (default: relaxed-loss-plus-mlp)")
+            + "(the paper's), mlp, mlp-of-relaxed, relaxed-loss-plus-context-mlp (the official VAE code's: its "
+            + "network also reads x - mean image) (default: relaxed-loss-plus-mlp)")
     String surrogate;
 
     @Option(names = "--chart", paramLabel = "FILE", description = "Also write a PNG bar chart of samples/s per estimator")

@@ -73,8 +73,8 @@ final class GradCommand implements Callable<Integer> {
     @Option(names = "--score-samples", description = "S for the leave-one-out baseline (default: ${DEFAULT-VALUE})")
     int scoreSamples = 2;
 
-    @Option(names = "--surrogate", description = "RELAX surrogate: relaxed-loss-plus-mlp, mlp, mlp-of-relaxed "
-            + "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--surrogate", description = "RELAX surrogate: relaxed-loss-plus-mlp, mlp, mlp-of-relaxed, "
+            + "relaxed-loss-plus-context-mlp (no context here) (default: ${DEFAULT-VALUE})")
     String surrogate = "relaxed-loss-plus-mlp";
 
     @Option(names = "--samples", description = "Number N of single-sample estimates (default: ${DEFAULT-VALUE})")

@@ -100,12 +100,28 @@ public final class VaeCommand implements Callable<Integer> {
     String cvNoise;
 
     @Option(names = "--pretrain-steps", paramLabel = "N",
-            description = "rebar, relax: train phi alone on N training batches before the model moves (default: 0)")
+            description = "rebar, relax: train phi alone on N training batches before the model moves (default: "
+                    + "1000 for relaxed-loss-plus-context-mlp, as the official code, else 0)")
     Integer pretrainSteps;
 
     @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
-            + "(the official VAE code's), mlp, mlp-of-relaxed (default: relaxed-loss-plus-mlp)")
+            + "(the paper's), mlp, mlp-of-relaxed, relaxed-loss-plus-context-mlp (the official VAE code's: its "
+            + "network also reads x - mean image) (default: relaxed-loss-plus-mlp)")
     String surrogate;
+
+    @Option(names = "--surrogate-widths", split = ",", paramLabel = "W",
+            description = "relax: hidden widths of the surrogate network, one per layer (default: 200,200 for "
+                    + "relaxed-loss-plus-context-mlp, else 10)")
+    int[] surrogateWidths;
+
+    @Option(names = "--surrogate-activation", paramLabel = "ACT",
+            description = "relax: tanh | relu, the surrogate network's hidden activation (default: relu for "
+                    + "relaxed-loss-plus-context-mlp, else tanh)")
+    String surrogateActivation;
+
+    @Option(names = "--surrogate-weight-decay", paramLabel = "W",
+            description = "relax: L2 weight decay on the surrogate network, added to phi's loss (default: 0)")
+    Double surrogateWeightDecay;
 
     @Option(names = "--optimizer", description = "radam | adam (default: per estimator)")
     String optimizer;
@@ -317,6 +333,9 @@ public final class VaeCommand implements Callable<Integer> {
         List<VaeRunConfig> list = new ArrayList<>();
         // fails on a bad value, or when no estimator is relax
         EstimatorConfig.SurrogateKind kind = surrogate == null ? null : SurrogateOption.parse(surrogate, estimators);
+        if (surrogateWidths != null || surrogateActivation != null || surrogateWeightDecay != null) {
+            SurrogateOption.requireRelax("--surrogate-widths/-activation/-weight-decay", estimators);
+        }
         for (String raw : estimators) {
             String name = raw.trim().toLowerCase(Locale.ROOT);
             EstimatorDefaults d = EstimatorDefaults.of(name);
@@ -340,8 +359,9 @@ public final class VaeCommand implements Callable<Integer> {
             if (pretrainSteps != null) {
                 b.pretrainSteps(pretrainSteps);
             }
-            if (kind != null && name.equals("relax")) {
-                b.surrogate(kind);
+            if (name.equals("relax")) {
+                SurrogateOption.apply(b, kind, surrogateWidths, surrogateActivation, surrogateWeightDecay,
+                        pretrainSteps == null);
             }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             EstimatorConfig estimator = b.build();

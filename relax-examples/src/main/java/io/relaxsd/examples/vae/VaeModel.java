@@ -64,6 +64,10 @@ public final class VaeModel {
     public static final String LOGITS = "logits";
     /** Decoder pixel probabilities for the hard sample. */
     public static final String RECONSTRUCTION = "reconstruction";
+    /** RELAX surrogates that take a context: the training-set mean image x̄ {@code [1, 784]}, a graph state. */
+    public static final String INPUT_MEAN = "x_mean";
+    /** RELAX surrogates that take a context: x − x̄, what they read by default (as the official VAE code's Q). */
+    public static final String CENTRED_INPUT = "x_centred";
 
     private final VaeSetup setup;
     private final EstimatorConfig estimator;
@@ -165,9 +169,10 @@ public final class VaeModel {
      */
     private void buildScoreFunction(SDVariable x, SDVariable invBatch, SDVariable theta) {
         DecoderLoss loss = new DecoderLoss(decoder, x);
+        EstimatorConfig nodeConfig = withCentredInputContext(x);
         ScoreFunctionNode node = setup.binary()
-                ? discrete.bernoulli("z", theta, setup.variables(), estimator, loss)
-                : discrete.categorical("z", theta, setup.variables(), setup.categories(), estimator, loss);
+                ? discrete.bernoulli("z", theta, setup.variables(), nodeConfig, loss)
+                : discrete.categorical("z", theta, setup.variables(), setup.categories(), nodeConfig, loss);
         SDVariable kl = sd.identity(KL_SUM, klSum(discrete, theta, setup));
         sd.identity(NELBO_SUM, node.lossAtSample().sum().add(kl));
         sd.identity(GRADIENT_SECOND_MOMENT, node.varianceLoss());
@@ -176,6 +181,39 @@ public final class VaeModel {
         sd.nn().sigmoid(RECONSTRUCTION, decoder.apply(node.sample()));
         controlNames.addAll(node.controlParameters());
         stateUpdates.addAll(node.stateUpdates());
+    }
+
+    /**
+     * The estimator's config, or for a RELAX surrogate that takes a context and names none, the
+     * config with x − x̄ as its context: x̄ is the graph state {@link #INPUT_MEAN} (zeros until
+     * {@link #inputMean(INDArray)}, saved in checkpoints with the other state).
+     */
+    private EstimatorConfig withCentredInputContext(SDVariable x) {
+        if (!estimator.name().equals("relax") || !estimator.surrogate().takesContext()
+                || estimator.surrogateContext() != null) {
+            return estimator;
+        }
+        SDVariable mean = sd.var(INPUT_MEAN, Nd4j.zeros(DataType.FLOAT, 1, VaeSetup.PIXELS));
+        x.sub(CENTRED_INPUT, mean);
+        return estimator.toBuilder().surrogateContext(CENTRED_INPUT, VaeSetup.PIXELS).build();
+    }
+
+    /** True if the graph reads the training-set mean image ({@link #inputMean(INDArray)}). */
+    public boolean usesInputMean() {
+        return sd.hasVariable(INPUT_MEAN);
+    }
+
+    /** Sets x̄, {@code [1, 784]} or {@code [784]}, in place (a no-op for graphs that do not read it). */
+    public void inputMean(INDArray mean) {
+        if (!usesInputMean()) {
+            return;
+        }
+        INDArray target = sd.getVariable(INPUT_MEAN).getArr();
+        if (mean.length() != target.length()) {
+            throw new IllegalArgumentException("the mean image must have " + target.length() + " pixels, got "
+                    + mean.length());
+        }
+        target.assign(mean.reshape(target.shape()).castTo(target.dataType()));
     }
 
     private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {

@@ -132,6 +132,12 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
                     .surrogateActivation(EstimatorConfig.Activation.parse((String) e.get("surrogateActivation")))
                     .phiLrMultiplier(num(e, "phiLrMultiplier").doubleValue())
                     .pretrainSteps(num(e, "pretrainSteps").intValue());
+            if (e.get("surrogateContext") != null) {
+                b.surrogateContext((String) e.get("surrogateContext"), num(e, "surrogateContextWidth").intValue());
+            }
+            if (e.containsKey("surrogateWeightDecay")) {
+                b.surrogateWeightDecay(num(e, "surrogateWeightDecay").doubleValue());
+            }
         }
         EstimatorConfig est = b.build();
         Binarization bin = m.containsKey("binarize") ? Binarization.parse((String) m.get("binarize")) : Binarization.DYNAMIC;

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -209,7 +210,8 @@ public final class VaeTrainer {
     /**
      * Surrogate pre-training: {@code steps} updates of φ alone (the model stays put) on training
      * batches, before the first model step; a no-op without φ. Uses its own noise stream, so the
-     * training run that follows draws the same noise with and without it.
+     * training run that follows draws the same noise with and without it. Runs as a replay of
+     * the φ-gradient call.
      */
     public void pretrainControl(ImageBatches train, int steps) {
         if (controlUpdaters == null || steps <= 0) {
@@ -217,14 +219,15 @@ public final class VaeTrainer {
         }
         Random rng = epochRandom(seed, 0, 2);
         int done = 0;
-        List<String> names = new ArrayList<>(controls.keySet());
+        // φ's gradients only, replayed (the session costs ~60 µs per op per step)
+        ReplayedCall phiStep = ReplayedCall.gradients(model.sameDiff(), new ArrayList<>(controls.keySet()));
         while (done < steps) {
             Iterator<INDArray> it = train.epoch(0);
             if (!it.hasNext()) {
                 throw new IllegalStateException("the training data yielded no batches");
             }
             while (it.hasNext() && done < steps) {
-                Map<String, INDArray> grads = model.sameDiff().calculateGradients(model.feed(it.next(), rng), names);
+                Map<String, INDArray> grads = phiStep.run(model.feed(it.next(), rng));
                 controlUpdaters.apply(grads, done, 0);
                 done++;
             }
@@ -235,6 +238,9 @@ public final class VaeTrainer {
     public EpochMetrics runEpoch(ImageBatches train, ImageBatches test, Listener listener) {
         int epoch = history.size() + 1;
         if (epoch == 1 && iteration == 0) {
+            if (model.usesInputMean()) {
+                model.inputMean(meanImage(train));
+            }
             pretrainControl(train, model.estimator() == null ? 0 : model.estimator().pretrainSteps());
         }
         Random rng = epochRandom(seed, epoch, 0);
@@ -266,6 +272,23 @@ public final class VaeTrainer {
                 secondMoment / step);
         history.add(m);
         return m;
+    }
+
+    /** x̄: the mean of the training images as the run sees them (its first epoch's batches), {@code [1, 784]}. */
+    static INDArray meanImage(ImageBatches train) {
+        INDArray sum = null;
+        long n = 0;
+        Iterator<INDArray> it = train.epoch(1);
+        while (it.hasNext()) {
+            INDArray b = it.next();
+            INDArray s = b.sum(true, 0).castTo(DataType.DOUBLE);
+            sum = sum == null ? s : sum.addi(s);
+            n += b.size(0);
+        }
+        if (n == 0) {
+            throw new IllegalStateException("the training data yielded no batches");
+        }
+        return sum.divi(n);
     }
 
     /** Test −ELBO: one sample per image, averaged over the whole set; the noise is seeded by (seed, epoch). */

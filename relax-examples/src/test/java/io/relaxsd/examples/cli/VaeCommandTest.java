@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.examples.vae.SyntheticDigits;
 import io.relaxsd.examples.vae.VaeData;
 import java.io.PrintWriter;
@@ -59,6 +60,34 @@ class VaeCommandTest {
         Result r4 = run("--estimator", "reinmax", "--surrogate", "mlp");
         assertEquals(2, r4.exit());
         assertTrue(r4.err().contains("--surrogate applies to relax only"), r4.err());
+        Result r5 = run("--estimator", "relax", "--surrogate", "relaxed-loss-plus-context-mlp", "--surrogate-widths",
+                "200,0");
+        assertEquals(2, r5.exit());
+        assertTrue(r5.err().contains("surrogateWidths must all be >= 1, got [200, 0]"), r5.err());
+        Result r6 = run("--estimator", "st", "--surrogate-weight-decay", "1e-4");
+        assertEquals(2, r6.exit());
+        assertTrue(r6.err().contains("applies to relax only"), r6.err());
+        Result r7 = run("--estimator", "relax", "--surrogate-weight-decay", "-1");
+        assertEquals(2, r7.exit());
+        assertTrue(r7.err().contains("surrogateWeightDecay must be finite and >= 0, got -1.0"), r7.err());
+    }
+
+    /** The context surrogate pre-trains 1000 steps unless told otherwise, as the official code; the others 0. */
+    @Test
+    void contextSurrogatePretrainsLikeTheOfficialCodeByDefault() {
+        EstimatorConfig.SurrogateKind ctx = EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP;
+        EstimatorConfig.Builder b = EstimatorConfig.builder("relax");
+        SurrogateOption.apply(b, ctx, null, "tanh", 1e-4, true);
+        EstimatorConfig c = b.build();
+        assertEquals(1000, c.pretrainSteps());
+        assertEquals(EstimatorConfig.Activation.TANH, c.surrogateActivation());
+        assertEquals(1e-4, c.surrogateWeightDecay());
+        EstimatorConfig.Builder given = EstimatorConfig.builder("relax").pretrainSteps(7);
+        SurrogateOption.apply(given, ctx, new int[] {5}, null, null, false);
+        assertEquals(7, given.build().pretrainSteps());
+        EstimatorConfig.Builder paper = EstimatorConfig.builder("relax");
+        SurrogateOption.apply(paper, EstimatorConfig.SurrogateKind.MLP, null, null, null, true);
+        assertEquals(0, paper.build().pretrainSteps());
     }
 
     @Test

@@ -32,6 +32,12 @@ class VaeRunConfigTest {
                 1000, 200, VaeRunConfig.Binarization.THRESHOLD, 250);
         Map<String, Object> back = Json.mapper().readValue(Json.line(cfg.toMap()), Map.class);
         assertEquals(cfg, VaeRunConfig.fromMap(back));
+        EstimatorConfig relax = EstimatorConfig.builder("relax")
+                .surrogate(EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP).surrogateContext("x", 784)
+                .surrogateWidths(50, 40, 30).surrogateWeightDecay(1e-4).pretrainSteps(1000).build();
+        VaeRunConfig rc = new VaeRunConfig(VaeSetup.categorical(8, 16), relax, OptimizerKind.ADAM, 1e-3, 100, 3, 0,
+                0, 0, VaeRunConfig.Binarization.DYNAMIC, 1000);
+        assertEquals(rc, VaeRunConfig.fromMap(Json.mapper().readValue(Json.line(rc.toMap()), Map.class)));
     }
 
     /** The numbered checkpoints kept round-trip, and do not change which checkpoints a run accepts. */

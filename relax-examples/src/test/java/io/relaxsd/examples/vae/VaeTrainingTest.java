@@ -95,14 +95,22 @@ class VaeTrainingTest {
         assertEquals(0, trainer.iteration());
     }
 
-    /** Also REINFORCE with a running-mean baseline, whose baseline is training state outside the parameters. */
+    /**
+     * Also REINFORCE with a running-mean baseline, whose baseline is training state outside the
+     * parameters, and RELAX with the context surrogate, whose mean image x̄ is.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"reinmax", "reinforce"})
+    @ValueSource(strings = {"reinmax", "reinforce", "relax-context"})
     void resumedRunEqualsUninterruptedRun(String estimator) throws Exception {
         SyntheticDigits train = new SyntheticDigits(300, 50, 3);
         SyntheticDigits test = new SyntheticDigits(100, 100, 4);
-        EstimatorConfig cfg = estimator.equals("reinmax") ? EstimatorConfig.builder("reinmax").temperature(1.5).build()
-                : EstimatorConfig.builder("reinforce").baseline(EstimatorConfig.Baseline.RUNNING_MEAN).build();
+        EstimatorConfig cfg = switch (estimator) {
+            case "reinmax" -> EstimatorConfig.builder("reinmax").temperature(1.5).build();
+            case "reinforce" -> EstimatorConfig.builder("reinforce").baseline(EstimatorConfig.Baseline.RUNNING_MEAN)
+                    .build();
+            default -> EstimatorConfig.builder("relax").surrogate(
+                    EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP).surrogateWidths(16, 16).build();
+        };
         VaeSetup setup = VaeSetup.categorical(4, 3);
 
         VaeTrainer full = new VaeTrainer(VaeModel.build(setup, cfg, 21), OptimizerKind.RADAM.create(1e-3), 9, 64);
@@ -135,5 +143,12 @@ class VaeTrainingTest {
             assertEquals(pa, pb, name);
         }
         assertEquals(full.iteration(), resumed.iteration());
+        if (estimator.equals("relax-context")) {
+            INDArray mean = VaeTrainer.meanImage(train);
+            assertTrue(mean.sumNumber().doubleValue() > 1, "a non-trivial mean image");
+            INDArray used = resumed.model().sameDiff().getVariable(VaeModel.INPUT_MEAN).getArr();
+            assertEquals(0, mean.castTo(used.dataType()).reshape(used.shape()).sub(used).amaxNumber().doubleValue(),
+                    1e-6, "the resumed model reads the training set's mean image, restored from the checkpoint");
+        }
     }
 }
