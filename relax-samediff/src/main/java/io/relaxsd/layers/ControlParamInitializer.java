@@ -59,6 +59,16 @@ final class ControlParamInitializer implements ParamInitializer {
         return layout(layer).controlKeys();
     }
 
+    /** The number of φ values (those trained by the control updater). */
+    static long controlSize(Layer layer) {
+        long n = 0;
+        Layout l = layout(layer);
+        for (String key : l.controlKeys()) {
+            n += length(l.shapes().get(key));
+        }
+        return n;
+    }
+
     @Override
     public long numParams(NeuralNetConfiguration conf) {
         return numParams(conf.getLayer());

@@ -78,26 +78,11 @@ final class StochasticKernel {
         long width = (long) variables * categories;
         SDVariable logits = sd.placeHolder(LOGITS, dt, -1, width);
         SDVariable eps = sd.placeHolder(EPSILON, dt, -1, width);
-        SDVariable out;
-        SDVariable mode;
-        SDVariable probs;
-        SDVariable klPerExample = null;
-        if (kind == DistributionKind.CATEGORICAL) {
-            out = discrete.categorical(NODE, logits, variables, categories, config);
-            SDVariable rows = sd.reshape(logits, -1, categories);
-            probs = sd.reshape(sd.nn().softmax(rows, 1), sd.shape(logits));
-            mode = sd.reshape(sd.oneHot(sd.argmax(rows, false, 1), categories, -1, 1.0, 0.0, dt), sd.shape(logits));
-            if (klWeight > 0) {
-                klPerExample = discrete.klToUniformCategorical(logits, variables, categories);
-            }
-        } else {
-            out = discrete.bernoulli(NODE, logits, categories, config);
-            probs = sd.nn().sigmoid(logits);
-            mode = sd.gt(logits, 0.0).castTo(dt);
-            if (klWeight > 0) {
-                klPerExample = discrete.klToUniformBernoulli(logits, categories);
-            }
-        }
+        SDVariable out = kind == DistributionKind.CATEGORICAL
+                ? discrete.categorical(NODE, logits, variables, categories, config)
+                : discrete.bernoulli(NODE, logits, categories, config);
+        Deterministic det = deterministic(discrete, kind, logits, variables, categories, klWeight, dt);
+        SDVariable klPerExample = det.klPerExample();
         SDVariable loss = out.mul(eps).sum();
         if (klPerExample != null) {
             loss = loss.add(klPerExample.sum().mul(klWeight));
@@ -105,8 +90,27 @@ final class StochasticKernel {
         loss.rename("loss");
         sd.setLossVariables(loss);
         GradFunctions.createQuietly(sd, LOGITS);
-        return new StochasticKernel(sd, discrete, out.name(), mode.name(), probs.name(),
+        return new StochasticKernel(sd, discrete, out.name(), det.mode().name(), det.probs().name(),
                 klPerExample == null ? null : klPerExample.name(), width, null);
+    }
+
+    /** The inference outputs and, with a KL weight, KL(q ‖ uniform) per example (else null). */
+    private record Deterministic(SDVariable mode, SDVariable probs, SDVariable klPerExample) {
+    }
+
+    private static Deterministic deterministic(Discrete discrete, DistributionKind kind, SDVariable logits,
+                                               int variables, int categories, double klWeight, DataType dt) {
+        SameDiff sd = logits.getSameDiff();
+        if (kind == DistributionKind.CATEGORICAL) {
+            SDVariable rows = sd.reshape(logits, -1, categories);
+            SDVariable probs = sd.reshape(sd.nn().softmax(rows, 1), sd.shape(logits));
+            SDVariable mode = sd.reshape(sd.oneHot(sd.argmax(rows, false, 1), categories, -1, 1.0, 0.0, dt),
+                    sd.shape(logits));
+            return new Deterministic(mode, probs,
+                    klWeight > 0 ? discrete.klToUniformCategorical(logits, variables, categories) : null);
+        }
+        return new Deterministic(sd.gt(logits, 0.0).castTo(dt), sd.nn().sigmoid(logits),
+                klWeight > 0 ? discrete.klToUniformBernoulli(logits, categories) : null);
     }
 
     /**
@@ -123,26 +127,11 @@ final class StochasticKernel {
         SDVariable logits = sd.placeHolder(LOGITS, dt, -1, width);
         SDVariable f = sd.placeHolder(F, dt, -1);
         SampleLoss loss = new PublishedLoss(f);
-        ScoreFunctionNode node;
-        SDVariable mode;
-        SDVariable probs;
-        SDVariable klPerExample = null;
-        if (kind == DistributionKind.CATEGORICAL) {
-            node = discrete.categorical(NODE, logits, variables, categories, config, loss);
-            SDVariable rows = sd.reshape(logits, -1, categories);
-            probs = sd.reshape(sd.nn().softmax(rows, 1), sd.shape(logits));
-            mode = sd.reshape(sd.oneHot(sd.argmax(rows, false, 1), categories, -1, 1.0, 0.0, dt), sd.shape(logits));
-            if (klWeight > 0) {
-                klPerExample = discrete.klToUniformCategorical(logits, variables, categories);
-            }
-        } else {
-            node = discrete.bernoulli(NODE, logits, categories, config, loss);
-            probs = sd.nn().sigmoid(logits);
-            mode = sd.gt(logits, 0.0).castTo(dt);
-            if (klWeight > 0) {
-                klPerExample = discrete.klToUniformBernoulli(logits, categories);
-            }
-        }
+        ScoreFunctionNode node = kind == DistributionKind.CATEGORICAL
+                ? discrete.categorical(NODE, logits, variables, categories, config, loss)
+                : discrete.bernoulli(NODE, logits, categories, config, loss);
+        Deterministic det = deterministic(discrete, kind, logits, variables, categories, klWeight, dt);
+        SDVariable klPerExample = det.klPerExample();
         SDVariable total = node.modelLoss().add(node.varianceLoss());
         if (klPerExample != null) {
             total = total.add(klPerExample.mean().mul(klWeight));
@@ -157,7 +146,7 @@ final class StochasticKernel {
         if (withGradients) {
             GradFunctions.createQuietly(sd, LOGITS);
         }
-        return new StochasticKernel(sd, discrete, node.sample().name(), mode.name(), probs.name(),
+        return new StochasticKernel(sd, discrete, node.sample().name(), det.mode().name(), det.probs().name(),
                 klPerExample == null ? null : klPerExample.name(), width, node);
     }
 

@@ -312,8 +312,10 @@ public abstract class StochasticLayer extends org.deeplearning4j.nn.conf.layers.
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
         long perEx = width();
+        long params = initializer().numParams(this);
+        long controlState = params > 0 ? controlUpdater.stateSize(ControlParamInitializer.controlSize(this)) : 0;
         return new LayerMemoryReport.Builder(layerName, getClass(), inputType, InputType.feedForward(width()))
-                .standardMemory(0, 0)
+                .standardMemory(params, controlState)
                 .workingMemory(0, 3 * perEx, 0, 4 * perEx)
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
