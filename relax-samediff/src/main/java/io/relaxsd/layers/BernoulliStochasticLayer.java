@@ -7,7 +7,7 @@ import io.relaxsd.estimator.DistributionKind;
  * bits b ~ Bernoulli(σ(θ)).
  *
  * <p>Training mode samples from the layer's own seeded generator; the backward pass gives the
- * configured pathwise estimator's gradient for that very sample (the layer runs the SameDiff node of
+ * configured estimator's gradient for that very sample (the layer runs the SameDiff node of
  * {@link io.relaxsd.samediff.Discrete#bernoulli}). Inference mode is deterministic: 1[σ(θ) &gt; ½] or
  * σ(θ) ({@link InferenceMode}).
  *

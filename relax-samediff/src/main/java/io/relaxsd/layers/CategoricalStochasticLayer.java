@@ -8,7 +8,7 @@ import io.relaxsd.estimator.DistributionKind;
  * outputs L one-hot groups.
  *
  * <p>Training mode draws D ~ Cat(softmax(θ_g)) per group from the layer's own seeded generator, and
- * the backward pass gives the configured pathwise estimator's gradient for that very sample (the
+ * the backward pass gives the configured estimator's gradient for that very sample (the
  * layer runs the SameDiff node of {@link io.relaxsd.samediff.Discrete#categorical}). Inference mode is
  * deterministic: one-hot arg-max or the softmax probabilities ({@link InferenceMode}).
  *

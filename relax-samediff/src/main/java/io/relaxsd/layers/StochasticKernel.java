@@ -2,12 +2,19 @@ package io.relaxsd.layers;
 
 import io.relaxsd.estimator.DistributionKind;
 import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.SampleLoss;
+import io.relaxsd.estimator.StateUpdate;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.GradFunctions;
+import io.relaxsd.samediff.ScoreFunctionNode;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -22,11 +29,22 @@ import org.nd4j.linalg.api.rng.Random;
  * ĝ(ε) (+ w · ∂KL/∂θ) with respect to the logits placeholder. Besides the sample, the graph has the
  * deterministic inference outputs (mode, probabilities) and, with a KL weight, the per-example
  * KL(q ‖ uniform).
+ *
+ * <p>Score-function estimators ({@link #buildScoreFunction}) build the library's score-function node
+ * ({@code Discrete.categorical/bernoulli(..., SampleLoss)}) with a {@link SampleLoss} whose value is
+ * the placeholder {@code f}: the per-example loss of the step, which the layer reads from its score
+ * channel. The loss differentiated is {@code modelLoss + varianceLoss (+ w · mean KL)}, scaled by the
+ * batch size: its gradient is ĝ (+ w · ∂KL/∂θ) per example for the logits and ∂(Σ_i Σ ĝ_i²)/∂φ for
+ * the surrogate's parameters φ, which DL4J's updater divides by the batch size (so φ follows
+ * ∂(Σ ĝ²/batch)/∂φ, the node's variance loss). No second copy of REINFORCE or RELAX exists here.
  */
 final class StochasticKernel {
     static final String LOGITS = "logits";
     static final String EPSILON = "epsilon";
     static final String NODE = "z";
+    static final String F = "f";
+    /** Graph variables are named {@code NODE + "-" + key}; the layer's parameter is {@code key}. */
+    private static final String PREFIX = NODE + "-";
 
     private final SameDiff sd;
     private final Discrete discrete;
@@ -35,9 +53,10 @@ final class StochasticKernel {
     private final String probs;
     private final String kl;      // null without KL term
     private final long width;
+    private final ScoreFunctionNode scoreNode;   // null for pathwise estimators
 
     private StochasticKernel(SameDiff sd, Discrete discrete, String sample, String mode, String probs, String kl,
-                             long width) {
+                             long width, ScoreFunctionNode scoreNode) {
         this.sd = sd;
         this.discrete = discrete;
         this.sample = sample;
@@ -45,6 +64,7 @@ final class StochasticKernel {
         this.probs = probs;
         this.kl = kl;
         this.width = width;
+        this.scoreNode = scoreNode;
     }
 
     /**
@@ -58,26 +78,11 @@ final class StochasticKernel {
         long width = (long) variables * categories;
         SDVariable logits = sd.placeHolder(LOGITS, dt, -1, width);
         SDVariable eps = sd.placeHolder(EPSILON, dt, -1, width);
-        SDVariable out;
-        SDVariable mode;
-        SDVariable probs;
-        SDVariable klPerExample = null;
-        if (kind == DistributionKind.CATEGORICAL) {
-            out = discrete.categorical(NODE, logits, variables, categories, config);
-            SDVariable rows = sd.reshape(logits, -1, categories);
-            probs = sd.reshape(sd.nn().softmax(rows, 1), sd.shape(logits));
-            mode = sd.reshape(sd.oneHot(sd.argmax(rows, false, 1), categories, -1, 1.0, 0.0, dt), sd.shape(logits));
-            if (klWeight > 0) {
-                klPerExample = discrete.klToUniformCategorical(logits, variables, categories);
-            }
-        } else {
-            out = discrete.bernoulli(NODE, logits, categories, config);
-            probs = sd.nn().sigmoid(logits);
-            mode = sd.gt(logits, 0.0).castTo(dt);
-            if (klWeight > 0) {
-                klPerExample = discrete.klToUniformBernoulli(logits, categories);
-            }
-        }
+        SDVariable out = kind == DistributionKind.CATEGORICAL
+                ? discrete.categorical(NODE, logits, variables, categories, config)
+                : discrete.bernoulli(NODE, logits, categories, config);
+        Deterministic det = deterministic(discrete, kind, logits, variables, categories, klWeight, dt);
+        SDVariable klPerExample = det.klPerExample();
         SDVariable loss = out.mul(eps).sum();
         if (klPerExample != null) {
             loss = loss.add(klPerExample.sum().mul(klWeight));
@@ -85,8 +90,170 @@ final class StochasticKernel {
         loss.rename("loss");
         sd.setLossVariables(loss);
         GradFunctions.createQuietly(sd, LOGITS);
-        return new StochasticKernel(sd, discrete, out.name(), mode.name(), probs.name(),
-                klPerExample == null ? null : klPerExample.name(), width);
+        return new StochasticKernel(sd, discrete, out.name(), det.mode().name(), det.probs().name(),
+                klPerExample == null ? null : klPerExample.name(), width, null);
+    }
+
+    /** The inference outputs and, with a KL weight, KL(q ‖ uniform) per example (else null). */
+    private record Deterministic(SDVariable mode, SDVariable probs, SDVariable klPerExample) {
+    }
+
+    private static Deterministic deterministic(Discrete discrete, DistributionKind kind, SDVariable logits,
+                                               int variables, int categories, double klWeight, DataType dt) {
+        SameDiff sd = logits.getSameDiff();
+        if (kind == DistributionKind.CATEGORICAL) {
+            SDVariable rows = sd.reshape(logits, -1, categories);
+            SDVariable probs = sd.reshape(sd.nn().softmax(rows, 1), sd.shape(logits));
+            SDVariable mode = sd.reshape(sd.oneHot(sd.argmax(rows, false, 1), categories, -1, 1.0, 0.0, dt),
+                    sd.shape(logits));
+            return new Deterministic(mode, probs,
+                    klWeight > 0 ? discrete.klToUniformCategorical(logits, variables, categories) : null);
+        }
+        return new Deterministic(sd.gt(logits, 0.0).castTo(dt), sd.nn().sigmoid(logits),
+                klWeight > 0 ? discrete.klToUniformBernoulli(logits, categories) : null);
+    }
+
+    /**
+     * The graph of a score-function estimator (REINFORCE without leave-one-out, RELAX with a surrogate
+     * that needs f only at the sample). {@code parameterSeed} initialises the surrogate's parameters;
+     * {@code withGradients} false builds the forward graph only (to read parameter shapes and values).
+     */
+    static StochasticKernel buildScoreFunction(DistributionKind kind, int variables, int categories,
+                                               EstimatorConfig config, double klWeight, DataType dt,
+                                               long parameterSeed, boolean withGradients) {
+        SameDiff sd = SameDiff.create();
+        Discrete discrete = Discrete.in(sd).parameterSeed(parameterSeed);
+        long width = (long) variables * categories;
+        SDVariable logits = sd.placeHolder(LOGITS, dt, -1, width);
+        SDVariable f = sd.placeHolder(F, dt, -1);
+        SampleLoss loss = new PublishedLoss(f);
+        ScoreFunctionNode node = kind == DistributionKind.CATEGORICAL
+                ? discrete.categorical(NODE, logits, variables, categories, config, loss)
+                : discrete.bernoulli(NODE, logits, categories, config, loss);
+        Deterministic det = deterministic(discrete, kind, logits, variables, categories, klWeight, dt);
+        SDVariable klPerExample = det.klPerExample();
+        SDVariable total = node.modelLoss().add(node.varianceLoss());
+        if (klPerExample != null) {
+            total = total.add(klPerExample.mean().mul(klWeight));
+        }
+        total.rename("loss");
+        sd.setLossVariables(total);
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE && !v.name().startsWith(PREFIX)) {
+                throw new IllegalStateException("unexpected graph variable " + v.name());
+            }
+        }
+        if (withGradients) {
+            GradFunctions.createQuietly(sd, LOGITS);
+        }
+        return new StochasticKernel(sd, discrete, node.sample().name(), det.mode().name(), det.probs().name(),
+                klPerExample == null ? null : klPerExample.name(), width, node);
+    }
+
+    /** f of a layer: the per-example loss fed as a placeholder; defined at the sample only. */
+    private record PublishedLoss(SDVariable f) implements SampleLoss {
+        @Override
+        public SDVariable value(SDVariable x) {
+            return f;
+        }
+
+        @Override
+        public SDVariable inputGradient(SDVariable x) {
+            throw new UnsupportedOperationException("a stochastic layer knows f only at its sample, not ∂f/∂x");
+        }
+
+        @Override
+        public SampleLoss frozen() {
+            return this;
+        }
+    }
+
+    /** Whether this is a score-function graph. */
+    boolean scoreFunction() {
+        return scoreNode != null;
+    }
+
+    /**
+     * The graph's own variables (φ and estimator state such as a running-mean baseline) by parameter key
+     * (the graph name without the node prefix), in creation order; the arrays are the graph's.
+     */
+    Map<String, INDArray> variables() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE) {
+                m.put(v.name().substring(PREFIX.length()), v.getArr());
+            }
+        }
+        return m;
+    }
+
+    /** The keys of φ, the parameters trained on the variance loss (the others are estimator state). */
+    List<String> controlKeys() {
+        List<String> keys = new ArrayList<>();
+        if (scoreNode != null) {
+            for (String n : scoreNode.controlParameters()) {
+                keys.add(n.substring(PREFIX.length()));
+            }
+        }
+        return keys;
+    }
+
+    /** Copies the layer's parameter values into the graph's variables. */
+    void loadVariables(Map<String, INDArray> values) {
+        for (Map.Entry<String, INDArray> e : variables().entrySet()) {
+            INDArray target = e.getValue();
+            INDArray source = values.get(e.getKey());
+            if (target.rank() == 0) {
+                target.assign(source.getDouble(0));
+            } else {
+                target.assign(source.reshape(target.shape()));
+            }
+        }
+    }
+
+    /** ĝ (+ KL term) for the logits and ∂(Σ_i Σ ĝ_i²)/∂φ by key, of one training step. */
+    record ScoreGradients(INDArray logits, Map<String, INDArray> control) {
+    }
+
+    /**
+     * The gradients of one step for the logits, noise and per-example losses {@code f} {@code [batch]},
+     * with the graph's variables as loaded; then runs the estimator's state updates (a running-mean
+     * baseline moves after the step whose gradient it served).
+     */
+    ScoreGradients scoreGradients(INDArray logits, Map<String, INDArray> noise, INDArray f) {
+        Map<String, INDArray> feed = new HashMap<>(noise);
+        feed.put(LOGITS, logits);
+        feed.put(F, f.reshape(f.length()).castTo(logits.dataType()));
+        List<String> wanted = new ArrayList<>();
+        wanted.add(LOGITS);
+        wanted.addAll(scoreNode.controlParameters());
+        Map<String, INDArray> g = sd.calculateGradients(feed, wanted);
+        double batch = logits.size(0);
+        Map<String, INDArray> control = new LinkedHashMap<>();
+        for (String n : scoreNode.controlParameters()) {
+            control.put(n.substring(PREFIX.length()), g.get(n).mul(batch));
+        }
+        INDArray logitsGrad = g.get(LOGITS).mul(batch);
+        if (!scoreNode.stateUpdates().isEmpty()) {
+            List<String> outs = new ArrayList<>();
+            for (StateUpdate u : scoreNode.stateUpdates()) {
+                outs.add(u.output());
+            }
+            Map<String, INDArray> values = sd.output(feed, outs.toArray(new String[0]));
+            for (StateUpdate u : scoreNode.stateUpdates()) {
+                u.apply().accept(values.get(u.output()));
+            }
+        }
+        return new ScoreGradients(logitsGrad, control);
+    }
+
+    /** ĝ per example {@code [batch, width]} for the given step (the variance is Σ ĝ² per example). */
+    INDArray estimate(INDArray logits, Map<String, INDArray> noise, INDArray f) {
+        Map<String, INDArray> feed = new HashMap<>(noise);
+        feed.put(LOGITS, logits);
+        feed.put(F, f.reshape(f.length()).castTo(logits.dataType()));
+        String name = scoreNode.gradient().name();
+        return sd.output(feed, name).get(name);
     }
 
     long width() {

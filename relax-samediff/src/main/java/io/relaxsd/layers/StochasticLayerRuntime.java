@@ -2,6 +2,7 @@ package io.relaxsd.layers;
 
 import io.relaxsd.samediff.Seeds;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -26,6 +27,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code calculateGradients}, so the sample of the forward pass is the one the backward pass uses.
  * The gradient is taken of {@code Σ out ⊙ ε} directly, without DL4J's {@code SameDiffLayer} and its
  * external-errors op, so it is not doubled (notes §5).
+ *
+ * <p>With a score-function estimator the backward pass ignores ε: it reads the per-example loss f of
+ * the step from the layer's score channel ({@link PerExampleScoreLoss}, published after this layer's
+ * forward pass), returns ĝ (+ the KL term's gradient) as the input gradient and fills the gradient
+ * of φ; the graph's variables are loaded from the layer's parameters before every use and the
+ * estimator's state is written back after it.
  */
 final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
 
@@ -37,6 +44,12 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     private transient INDArray keptLogits;
     private transient Map<String, INDArray> keptNoise;
     private double klScore;
+    private transient long channelAtForward;
+    private INDArray paramsView;
+    private INDArray gradientsView;
+    private Map<String, INDArray> params = Collections.emptyMap();
+    private transient Map<String, INDArray> gradientViews = Collections.emptyMap();
+    private transient Gradient lastGradient = new DefaultGradient();
 
     StochasticLayerRuntime(NeuralNetConfiguration conf, DataType dataType, long seed) {
         super(conf, dataType);
@@ -77,8 +90,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         }
         return kernels.computeIfAbsent(dt, d -> {
             StochasticLayer c = layerConf();
-            return StochasticKernel.build(c.kind(), c.variables(), c.categories(), c.estimatorConfig(),
-                    c.getKlWeight(), d);
+            return c.buildKernel(d, seed, true);
         });
     }
 
@@ -97,6 +109,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
             StochasticKernel kernel = kernel(input.dataType());
             INDArray logits = input.dup('c');
             if (training) {
+                channelAtForward = ScoreChannel.current();
                 Map<String, INDArray> noise = kernel.drawNoise(logits.size(0), rngForNextDraw());
                 fwd = kernel.sample(logits, noise);
                 keptLogits = logits;
@@ -124,16 +137,57 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
                     + Arrays.toString(keptLogits.shape()) + ", got " + Arrays.toString(epsilon.shape()));
         }
         INDArray grad;
+        Gradient paramGradient = new DefaultGradient();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray eps = epsilon.dup('c');
-            if (eps.dataType() != keptLogits.dataType()) {
-                eps = eps.castTo(keptLogits.dataType());
+            StochasticKernel kernel = kernel(keptLogits.dataType());
+            if (kernel.scoreFunction()) {
+                kernel.loadVariables(params);
+                StochasticKernel.ScoreGradients g = kernel.scoreGradients(keptLogits, keptNoise, publishedLoss());
+                grad = g.logits();
+                for (Map.Entry<String, INDArray> e : gradientViews.entrySet()) {
+                    INDArray control = g.control().get(e.getKey());
+                    if (control == null) {
+                        e.getValue().assign(0);        // estimator state: not trained
+                    } else {
+                        e.getValue().assign(control.reshape(e.getValue().shape()));
+                    }
+                    paramGradient.gradientForVariable().put(e.getKey(), e.getValue());
+                }
+                for (Map.Entry<String, INDArray> e : kernel.variables().entrySet()) {
+                    if (!g.control().containsKey(e.getKey())) {     // state moved by the step's updates
+                        params.get(e.getKey()).assign(e.getValue().reshape(params.get(e.getKey()).shape()));
+                    }
+                }
+            } else {
+                INDArray eps = epsilon.dup('c');
+                if (eps.dataType() != keptLogits.dataType()) {
+                    eps = eps.castTo(keptLogits.dataType());
+                }
+                grad = kernel.gradient(keptLogits, keptNoise, eps);
             }
-            grad = kernel(keptLogits.dataType()).gradient(keptLogits, keptNoise, eps);
         }
+        lastGradient = paramGradient;
         INDArray ret = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, grad);
         ret = backpropDropOutIfPresent(ret);
-        return new Pair<>(new DefaultGradient(), ret);
+        return new Pair<>(paramGradient, ret);
+    }
+
+    /** f of this step from the score channel, {@code [batch]}; published after this layer's forward pass. */
+    private INDArray publishedLoss() {
+        StochasticLayer c = layerConf();
+        ScoreChannel.Published p = ScoreChannel.latest(c.getScoreFrom());
+        if (p == null || p.sequence() <= channelAtForward) {
+            throw new IllegalArgumentException("layer " + index + " (estimator '" + c.getEstimator() + "', scoreFrom '"
+                    + c.getScoreFrom() + "'): no per-example loss was published on channel '" + c.getScoreFrom()
+                    + "' in this step; the network's output layer must use the loss function "
+                    + "new PerExampleScoreLoss(inner, \"" + c.getScoreFrom() + "\")");
+        }
+        if (p.perExample().length() != keptLogits.size(0)) {
+            throw new IllegalArgumentException("layer " + index + " (scoreFrom '" + c.getScoreFrom() + "'): the "
+                    + "output layer gave " + p.perExample().length() + " per-example losses for a batch of "
+                    + keptLogits.size(0) + "; the layer needs one per example");
+        }
+        return p.perExample();
     }
 
     /**
@@ -164,11 +218,79 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
 
     @Override
     public void clearNoiseWeightParams() {
-        // no weight noise: the layer has no parameters
+        // no weight noise
     }
 
     @Override
     public INDArray params() {
-        return null;
+        return paramsView == null || paramsView.length() == 0 ? null : paramsView;
+    }
+
+    @Override
+    public long numParams() {
+        return paramsView == null ? 0 : paramsView.length();
+    }
+
+    @Override
+    public void setParamsViewArray(INDArray params) {
+        this.paramsView = params;
+    }
+
+    @Override
+    public INDArray getGradientsViewArray() {
+        return gradientsView;
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray gradients) {
+        this.gradientsView = gradients;
+        this.gradientViews = gradients == null || gradients.length() == 0 ? Collections.emptyMap()
+                : layerConf().initializer().getGradientsFromFlattened(conf, gradients);
+    }
+
+    @Override
+    public void setParamTable(Map<String, INDArray> paramTable) {
+        this.params = paramTable == null ? Collections.emptyMap() : paramTable;
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable() {
+        return paramTable(false);
+    }
+
+    @Override
+    public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+        return params;
+    }
+
+    @Override
+    public INDArray getParam(String param) {
+        return params.get(param);
+    }
+
+    @Override
+    public void setParam(String key, INDArray val) {
+        INDArray p = params.get(key);
+        if (p == null) {
+            throw new IllegalArgumentException("layer " + index + ": no parameter '" + key + "'; has " + params.keySet());
+        }
+        p.assign(val.reshape(p.shape()));
+    }
+
+    @Override
+    public void setParams(INDArray flat) {
+        if (flat == paramsView) {
+            return;
+        }
+        if (flat.length() != numParams()) {
+            throw new IllegalArgumentException("layer " + index + ": expected " + numParams() + " parameters, got "
+                    + flat.length());
+        }
+        paramsView.assign(flat.reshape(paramsView.shape()));
+    }
+
+    @Override
+    public Gradient gradient() {
+        return lastGradient;
     }
 }

@@ -54,10 +54,13 @@ class StochasticLayerConfigTest {
     }
 
     @Test
-    void scoreFunctionEstimatorsAreRejectedBecauseALayerNeverSeesTheLoss() {
+    void scoreFunctionEstimatorsWithoutAScoreChannelAreRejectedBecauseTheLayerWouldNeverSeeTheLoss() {
         for (String name : Estimators.names()) {
             if (!(Estimators.create(EstimatorConfig.of(name)) instanceof PathwiseEstimator)) {
                 rejects("estimator", name, () -> cat().estimator(name).build());
+                if (!name.equals("rebar")) {
+                    rejects("scoreFrom", name, () -> cat().estimator(name).build());
+                }
             }
         }
     }

@@ -3,8 +3,11 @@ package io.relaxsd.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.layers.BernoulliStochasticLayer;
 import io.relaxsd.layers.CategoricalStochasticLayer;
+import io.relaxsd.layers.PerExampleScoreLoss;
+import io.relaxsd.layers.StochasticLayer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.stream.Stream;
@@ -25,6 +28,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
@@ -34,6 +38,7 @@ import org.nd4j.linalg.schedule.ScheduleType;
  * network that was never saved, noise included.
  */
 class SaveLoadTest {
+    private static final String CHANNEL = "f";
 
     static Stream<Arguments> cases() {
         IUpdater scheduled = new RAdam(1e-2);
@@ -46,7 +51,14 @@ class SaveLoadTest {
                         new CategoricalStochasticLayer.Builder().groups(3).categories(4).estimator("reinmax").klWeight(1.0)
                                 .build()),
                 Arguments.of("RAdam, Bernoulli layer", new RAdam(1e-2),
-                        new BernoulliStochasticLayer.Builder().units(12).estimator("gumbel-rao").build()));
+                        new BernoulliStochasticLayer.Builder().units(12).estimator("gumbel-rao").build()),
+                Arguments.of("FusedAdam, RELAX categorical layer (phi under RAdam)", new FusedAdam(1e-2),
+                        new CategoricalStochasticLayer.Builder().groups(3).categories(4).estimator("relax")
+                                .surrogate(EstimatorConfig.SurrogateKind.MLP_OF_RELAXED).surrogateWidths(5)
+                                .controlUpdater(new RAdam(3e-2)).scoreFrom(CHANNEL).klWeight(0.5).build()),
+                Arguments.of("RAdam, REINFORCE running-mean Bernoulli layer", new RAdam(1e-2),
+                        new BernoulliStochasticLayer.Builder().units(12).estimator("reinforce")
+                                .baseline(EstimatorConfig.Baseline.RUNNING_MEAN).scoreFrom(CHANNEL).build()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -83,8 +95,11 @@ class SaveLoadTest {
         if (stochastic != null) {
             b.layer(stochastic);
         }
-        MultiLayerConfiguration conf = b.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(12).nOut(3)
-                .activation(Activation.IDENTITY).build()).build();
+        // score-function layers read f from the output layer's wrapped loss (the same MSE)
+        OutputLayer.Builder out = stochastic instanceof StochasticLayer s && s.scoreFunction()
+                ? new OutputLayer.Builder().lossFunction(new PerExampleScoreLoss(new LossMSE(), CHANNEL))
+                : new OutputLayer.Builder(LossFunctions.LossFunction.MSE);
+        MultiLayerConfiguration conf = b.layer(out.nIn(12).nOut(3).activation(Activation.IDENTITY).build()).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         return net;
