@@ -93,7 +93,8 @@ public final class VaeTrainer {
         this.evalBatch = evalBatch;
         model.prepareGradients();
         // pathwise estimators (and the softmax baseline) train through the hand-written step on the CPU
-        this.fused = model.scoreFunction() || !FusedStep.supported() ? null : new FusedStep(model);
+        this.fused = model.scoreFunction() || model.setup().twoLayer() || !FusedStep.supported() ? null
+                : new FusedStep(model);
         this.graphStep = ReplayedCall.gradientsAndOutputs(model.sameDiff(), stepOutputs, paramNames);
     }
 
