@@ -24,6 +24,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 final class ImportanceWeights {
     private final VaeModel model;
     private final VaeSetup setup;
+    // [rows, 784] scratch of the pixel log-likelihood: a fresh array of that size costs more than
+    // the transcendental passes over it (docs/dl4j-m2.1-traps.md)
+    private INDArray scratch;
+    private INDArray scratch2;
 
     ImportanceWeights(VaeModel model) {
         this.model = model;
@@ -71,11 +75,26 @@ final class ImportanceWeights {
             }
             decoderInput = s1;
         }
-        double[] w = logBernoulli(x, model.decoder().forward(decoderInput));
+        double[] w = pixelLogLikelihood(x, model.decoder().forward(decoderInput));
         for (int i = 0; i < w.length; i++) {
             w[i] += logP[i] - logQ[i];
         }
         return w;
+    }
+
+    /** {@link #logBernoulli} of the pixels, in place in two scratch arrays (no allocation per call). */
+    private double[] pixelLogLikelihood(INDArray x, INDArray a) {
+        if (scratch == null || !java.util.Arrays.equals(scratch.shape(), a.shape())) {
+            scratch = Nd4j.createUninitialized(DataType.FLOAT, a.shape());
+            scratch2 = Nd4j.createUninitialized(DataType.FLOAT, a.shape());
+        }
+        INDArray tail = scratch.assign(a);
+        Transforms.abs(tail, false);
+        Transforms.exp(tail.negi(), false);
+        Transforms.log1p(tail, false);                   // log1p(exp(−|a|))
+        INDArray r = Transforms.relu(scratch2.assign(a), false);
+        tail.addi(r);                                    // softplus a
+        return vector(r.assign(x).muli(a).subi(tail).sum(1));
     }
 
     /** Gumbel-max one-hot samples per variable, log q of them, and log p(x|D) − L log C. */
@@ -111,7 +130,7 @@ final class ImportanceWeights {
             }
         }
         INDArray oneHot = Nd4j.create(d, new long[] {rows, (long) l * c}, 'c');
-        double[] w = logBernoulli(x, model.decoder().forward(oneHot));
+        double[] w = pixelLogLikelihood(x, model.decoder().forward(oneHot));
         double logPrior = -l * Math.log(c);
         for (int r = 0; r < rows; r++) {
             w[r] += logPrior - logQ[r];
