@@ -49,6 +49,7 @@ final class ImportanceWeights {
                 out[i][j] = w[i];
             }
         }
+        theta.close();
         return out;
     }
 
@@ -69,13 +70,25 @@ final class ImportanceWeights {
             INDArray phi = top.prior().getArr();                      // [1, n]
             double[] prior = vector(b2.mmul(phi.transpose()));
             double norm = softplus(phi).sumNumber().doubleValue();
-            logP = logBernoulli(b, top.decTop().forward(signed(b2)));
+            INDArray s2 = signed(b2);
+            INDArray a2 = top.decTop().forward(s2);
+            logP = logBernoulli(b, a2);
             for (int i = 0; i < logP.length; i++) {
                 logP[i] += prior[i] - norm;
             }
+            for (INDArray t : new INDArray[] {theta2, b2, s2, a2}) {
+                t.close();
+            }
             decoderInput = s1;
         }
-        double[] w = pixelLogLikelihood(x, model.decoder().forward(decoderInput));
+        INDArray a = model.decoder().forward(decoderInput);
+        double[] w = pixelLogLikelihood(x, a);
+        // the off-heap memory of k passes per image goes back now, not at the next GC
+        a.close();
+        if (decoderInput != b) {
+            decoderInput.close();
+        }
+        b.close();
         for (int i = 0; i < w.length; i++) {
             w[i] += logP[i] - logQ[i];
         }
@@ -130,7 +143,10 @@ final class ImportanceWeights {
             }
         }
         INDArray oneHot = Nd4j.create(d, new long[] {rows, (long) l * c}, 'c');
-        double[] w = pixelLogLikelihood(x, model.decoder().forward(oneHot));
+        INDArray a = model.decoder().forward(oneHot);
+        double[] w = pixelLogLikelihood(x, a);
+        a.close();
+        oneHot.close();
         double logPrior = -l * Math.log(c);
         for (int r = 0; r < rows; r++) {
             w[r] += logPrior - logQ[r];
@@ -142,7 +158,12 @@ final class ImportanceWeights {
     private static INDArray draw(INDArray theta, Random rng) {
         INDArray u = Nd4j.rand(rng, theta.shape()).castTo(DataType.FLOAT);
         INDArray threshold = Transforms.sigmoid(theta.neg(), false);     // 1 − σ(θ)
-        return u.gt(threshold).castTo(DataType.FLOAT);
+        INDArray hit = u.gt(threshold);
+        INDArray b = hit.castTo(DataType.FLOAT);
+        u.close();
+        threshold.close();
+        hit.close();
+        return b;
     }
 
     private static INDArray signed(INDArray b) {

@@ -84,7 +84,11 @@ final class Mlp {
     INDArray forward(INDArray in) {
         INDArray h = in.dataType() == DataType.FLOAT ? in : in.castTo(DataType.FLOAT);
         for (int i = 0; i < weights.size(); i++) {
-            h = h.mmul(weights.get(i).getArr()).addiRowVector(biases.get(i).getArr());
+            INDArray next = h.mmul(weights.get(i).getArr()).addiRowVector(biases.get(i).getArr());
+            if (h != in) {
+                h.close();      // off-heap memory back now, not at the next GC (k passes per image)
+            }
+            h = next;
             if (i + 1 < weights.size()) {
                 h = activation == VaeSetup.Activation.RELU ? Transforms.relu(h, false) : Transforms.tanh(h, false);
             }
