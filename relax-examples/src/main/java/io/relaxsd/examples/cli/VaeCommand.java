@@ -44,6 +44,14 @@ import picocli.CommandLine.Spec;
             "  latents, 784-200-784 or 784-200-200-200 tanh; MNIST binarised by",
             "  threshold or dynamically (the papers' static Larochelle binarisation",
             "  is not available here).",
+            "binary-linear-2 (RELAX paper's L2): two stochastic layers of 200",
+            "  Bernoulli units, linear maps, inputs 2b-1, learned prior on the top",
+            "  layer; score-function estimators get one node and control variate",
+            "  per layer.",
+            "",
+            "--iwae K reports -log (1/K) sum_j p(x,b_j)/q(b_j|x), b_j ~ q(b|x), per",
+            "  image (the IWAE bound, RELAX paper's K = 100); --validation holds out",
+            "  the last 10000 training images and keeps the best validation epoch.",
             "",
             "Defaults per estimator (ReinMax paper's tuned table at 8x16), lr/tau:",
             "  reinmax 7e-4/1.5, st 1e-3/1.5, st-gumbel-softmax 5e-4/0.5,",
@@ -64,7 +72,7 @@ public final class VaeCommand implements Callable<Integer> {
             description = "estimator(s); several = compare mode (default: reinmax)")
     List<String> estimators = new ArrayList<>(List.of("reinmax"));
 
-    @Option(names = "--setup", paramLabel = "SETUP", description = "categorical | binary-linear | binary-nonlinear (default: ${DEFAULT-VALUE})")
+    @Option(names = "--setup", paramLabel = "SETUP", description = "categorical | binary-linear | binary-nonlinear | binary-linear-2 (default: ${DEFAULT-VALUE})")
     String setup = VaeSetup.CATEGORICAL;
 
     @Option(names = "--latent", paramLabel = "CxL", description = "categorical latent: C categories x L variables (default: ${DEFAULT-VALUE})")
@@ -103,6 +111,27 @@ public final class VaeCommand implements Callable<Integer> {
             description = "rebar, relax: train phi alone on N training batches before the model moves (default: "
                     + "1000 for relaxed-loss-plus-context-mlp, as the official code, else 0)")
     Integer pretrainSteps;
+
+    @Option(names = "--baseline", paramLabel = "KIND",
+            description = "reinforce: none | running-mean | leave-one-out (default: none)")
+    String baseline;
+
+    @Option(names = "--score-samples", paramLabel = "S",
+            description = "reinforce with leave-one-out: samples per image (default: library default)")
+    Integer scoreSamples;
+
+    @Option(names = "--iwae", paramLabel = "K",
+            description = "also report the -IWAE bound with K samples per image on the test (and validation) set (default: off)")
+    Integer iwae;
+
+    @Option(names = "--iwae-final-only", description = "evaluate --iwae after the last epoch only (it costs K decoder passes per image)")
+    boolean iwaeFinalOnly;
+
+    @Option(names = "--validation", description = "hold out the last 10000 training images as a validation set")
+    boolean validation;
+
+    @Option(names = "--validation-size", paramLabel = "N", description = "hold out the last N training images as a validation set (default: 0, none)")
+    Integer validationSize;
 
     @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
             + "(the paper's), mlp, mlp-of-relaxed, relaxed-loss-plus-context-mlp (the official VAE code's: its "
@@ -222,7 +251,12 @@ public final class VaeCommand implements Callable<Integer> {
         boolean multiSeed = plan.stream().map(p -> p.config().seed()).distinct().count() > 1;
         boolean compare = !multiSeed && plan.size() > 1;
         VaeRunConfig first = plan.get(0).config();
-        VaeData.Split split = loader.load(data, first, stdout, !json);
+        VaeData.Split split;
+        try {
+            split = loader.load(data, first, stdout, !json).holdOut(first.validationSize());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         List<VaeReport.Series> series = new ArrayList<>();
         SeedSummary seedSummary = new SeedSummary();
         for (PlannedRun planned : plan) {
@@ -233,6 +267,9 @@ public final class VaeCommand implements Callable<Integer> {
                 stdout.printf(Locale.ROOT, "%s on %s: lr %.3g, tau %.3g, %s, batch %d, %d epochs, seed %d, %d train / %d test images%n",
                         name, cfg.setup().label(), cfg.learningRate(), cfg.estimator().temperature(), cfg.optimizer().id(),
                         cfg.batch(), cfg.epochs(), cfg.seed(), split.train(cfg).size(), split.test(cfg).size());
+                if (split.validationData() != null) {
+                    stdout.printf(Locale.ROOT, "validation set: the last %d training images%n", split.validationData().size());
+                }
             }
             VaeRun run;
             if (resuming && dir != null && Files.isRegularFile(dir.resolve(VaeRun.CONFIG))) {
@@ -252,7 +289,7 @@ public final class VaeCommand implements Callable<Integer> {
             for (EpochMetrics m : run.trainer().history()) {
                 progress.onEpoch(m);
             }
-            List<EpochMetrics> history = run.train(train, test, progress);
+            List<EpochMetrics> history = run.train(train, split.validation(cfg), test, progress);
             series.add(new VaeReport.Series(name, history));
             if (dir != null) {
                 VaeReport.writeRunFiles(run, split, dir);
@@ -266,6 +303,16 @@ public final class VaeCommand implements Callable<Integer> {
             summary.put("final_train_nelbo", last.trainNelbo());
             summary.put("final_test_nelbo", last.testNelbo());
             summary.put("best_test_nelbo", history.stream().mapToDouble(EpochMetrics::testNelbo).min().orElse(Double.NaN));
+            if (!Double.isNaN(last.testIwae())) {
+                summary.put("final_test_iwae", last.testIwae());
+            }
+            if (!Double.isNaN(last.validationNelbo())) {
+                summary.put("final_validation_nelbo", last.validationNelbo());
+            }
+            if (!Double.isNaN(last.validationIwae())) {
+                summary.put("final_validation_iwae", last.validationIwae());
+            }
+            summary.putAll(EpochMetrics.bestValidationSummary(history));
             summary.put("total_seconds", history.stream().mapToDouble(EpochMetrics::seconds).sum());
             summary.put("ms_per_step", 1000 * history.stream().mapToDouble(EpochMetrics::seconds).sum()
                     / Math.max(1, history.stream().mapToLong(EpochMetrics::steps).sum()));
@@ -276,6 +323,12 @@ public final class VaeCommand implements Callable<Integer> {
                 stdout.printf(Locale.ROOT, "%s%s: final test -ELBO %.2f (train %.2f) after %d epochs, %.1f ms/step%n", name,
                         multiSeed ? " seed " + cfg.seed() : "", last.testNelbo(), last.trainNelbo(), last.epoch(),
                         (Double) summary.get("ms_per_step"));
+                EpochMetrics best = EpochMetrics.bestValidation(history);
+                if (best != null) {
+                    stdout.printf(Locale.ROOT, "%s: best validation epoch %d: validation -ELBO %.2f%s, test -ELBO %.2f%s%n",
+                            name, best.epoch(), best.validationNelbo(), iwaeText(" -IWAE ", best.validationIwae()),
+                            best.testNelbo(), iwaeText(" -IWAE ", best.testIwae()));
+                }
             }
             stdout.flush();
             if (multiSeed) {
@@ -309,6 +362,10 @@ public final class VaeCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static String iwaeText(String label, double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%s%.2f", label, v);
+    }
+
     private List<String> commandLine() {
         List<String> args = new ArrayList<>(List.of("relax", "vae"));
         args.addAll(spec.commandLine().getParseResult().originalArgs());
@@ -320,6 +377,27 @@ public final class VaeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--estimator needs at least one name");
         }
         VaeSetup s = VaeSetup.parse(setup, latent);
+        if (s.binary() && spec.commandLine().getParseResult().hasMatchedOption("--latent")) {
+            throw new IllegalArgumentException("--latent applies to the categorical setup only; " + s.id() + " has "
+                    + s.variables() + " Bernoulli latents" + (s.twoLayer() ? " per layer" : ""));
+        }
+        if (iwae != null && iwae < 1) {
+            throw new IllegalArgumentException("--iwae must be >= 1 samples per image, got " + iwae);
+        }
+        if (iwaeFinalOnly && iwae == null) {
+            throw new IllegalArgumentException("--iwae-final-only needs --iwae K");
+        }
+        if (validation && validationSize != null) {
+            throw new IllegalArgumentException("give --validation or --validation-size, not both");
+        }
+        if (validationSize != null && validationSize < 1) {
+            throw new IllegalArgumentException("--validation-size must be >= 1, got " + validationSize);
+        }
+        int held = validation ? VaeRunConfig.PAPER_VALIDATION_SIZE : validationSize == null ? 0 : validationSize;
+        if ((baseline != null || scoreSamples != null) && !estimators.stream()
+                .anyMatch(e -> e.trim().toLowerCase(Locale.ROOT).equals("reinforce"))) {
+            throw new IllegalArgumentException("--baseline and --score-samples apply to reinforce only");
+        }
         VaeRunConfig.Binarization bin = VaeRunConfig.Binarization.parse(binarize);
         List<Long> seedList = seedList();
         CheckpointPolicy keep = checkpointPolicy();
@@ -363,11 +441,19 @@ public final class VaeCommand implements Callable<Integer> {
                 SurrogateOption.apply(b, kind, surrogateWidths, surrogateActivation, surrogateWeightDecay,
                         pretrainSteps == null);
             }
+            if (name.equals("reinforce")) {
+                if (baseline != null) {
+                    b.baseline(EstimatorConfig.Baseline.parse(baseline));
+                }
+                if (scoreSamples != null) {
+                    b.scoreSamples(scoreSamples);
+                }
+            }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             EstimatorConfig estimator = b.build();
             for (long sd : seedList) {
                 list.add(new VaeRunConfig(s, estimator, opt, lr != null ? lr : d.learningRate(), batch, epochs, sd,
-                        trainLimit, testLimit, bin, evalBatch, keep));
+                        trainLimit, testLimit, bin, evalBatch, held, iwae == null ? 0 : iwae, iwaeFinalOnly, keep));
             }
         }
         return list;
@@ -456,6 +542,7 @@ public final class VaeCommand implements Callable<Integer> {
         private final String name;
         private final int epochs;
         private ProgressBar bar;
+        private ProgressBar iwaeBar;
 
         Progress(PrintWriter out, boolean json, String name, int epochs) {
             this.out = out;
@@ -475,6 +562,27 @@ public final class VaeCommand implements Callable<Integer> {
         }
 
         @Override
+        public void onIwae(int epoch, String what, int done, int total) {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+            if (iwaeBar == null) {
+                iwaeBar = ProgressBar.create(String.format(Locale.ROOT, "%s epoch %d %s -IWAE", name, epoch, what), total,
+                        json);
+            }
+            iwaeBar.step(done - lastDone);
+            lastDone = done;
+            if (done >= total) {
+                iwaeBar.close();
+                iwaeBar = null;
+                lastDone = 0;
+            }
+        }
+
+        private int lastDone;
+
+        @Override
         public void onEpoch(EpochMetrics m) {
             if (bar != null) {
                 bar.close();
@@ -483,8 +591,10 @@ public final class VaeCommand implements Callable<Integer> {
             if (json) {
                 out.println(Json.line(m.toMap()));
             } else {
-                out.printf(Locale.ROOT, "epoch %3d  train -ELBO %8.3f  test -ELBO %8.3f  %7.1f s  %8.0f samples/s%n",
-                        m.epoch(), m.trainNelbo(), m.testNelbo(), m.seconds(), m.samplesPerSec());
+                out.printf(Locale.ROOT, "epoch %3d  train -ELBO %8.3f  test -ELBO %8.3f%s%s%s  %7.1f s  %8.0f samples/s%n",
+                        m.epoch(), m.trainNelbo(), m.testNelbo(), iwaeText("  test -IWAE ", m.testIwae()),
+                        iwaeText("  val -ELBO ", m.validationNelbo()), iwaeText("  val -IWAE ", m.validationIwae()),
+                        m.seconds(), m.samplesPerSec());
             }
             out.flush();
         }

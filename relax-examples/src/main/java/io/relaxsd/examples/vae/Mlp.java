@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A stack of dense layers whose parameters are SameDiff variables; {@link #apply} can be called
@@ -71,6 +72,25 @@ final class Mlp {
             h = sd.nn().linear(h, weights.get(i), biases.get(i));
             if (i + 1 < weights.size()) {
                 h = activation == VaeSetup.Activation.RELU ? sd.nn().relu(h, 0.0) : sd.math().tanh(h);
+            }
+        }
+        return h;
+    }
+
+    /**
+     * The output logits for input rows {@code in} with the weights' current values, in plain ND4J
+     * outside the graph (FLOAT GEMMs; the importance-weighted evaluation runs it k times per image).
+     */
+    INDArray forward(INDArray in) {
+        INDArray h = in.dataType() == DataType.FLOAT ? in : in.castTo(DataType.FLOAT);
+        for (int i = 0; i < weights.size(); i++) {
+            INDArray next = h.mmul(weights.get(i).getArr()).addiRowVector(biases.get(i).getArr());
+            if (h != in) {
+                h.close();      // off-heap memory back now, not at the next GC (k passes per image)
+            }
+            h = next;
+            if (i + 1 < weights.size()) {
+                h = activation == VaeSetup.Activation.RELU ? Transforms.relu(h, false) : Transforms.tanh(h, false);
             }
         }
         return h;

@@ -79,6 +79,7 @@ public final class VaeModel {
     private final boolean scoreFunction;
     private final List<String> controlNames = new ArrayList<>();
     private final List<StateUpdate> stateUpdates = new ArrayList<>();
+    private final TwoLayerGraph twoLayer;      // binary-linear-2 only
     private boolean gradientsPrepared;
 
     private VaeModel(VaeSetup setup, EstimatorConfig estimator, long initSeed) {
@@ -104,11 +105,20 @@ public final class VaeModel {
         decWidths[h.length + 1] = VaeSetup.PIXELS;
         this.encoder = new Mlp(sd, "enc", encWidths, setup.activation(), rng);
         this.decoder = new Mlp(sd, "dec", decWidths, setup.activation(), rng);
+        this.twoLayer = setup.twoLayer() ? new TwoLayerGraph(sd, setup.variables(), rng) : null;
 
         SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, VaeSetup.PIXELS);
         SDVariable invBatch = sd.placeHolder(INV_BATCH, DataType.FLOAT);
         SDVariable theta = sd.identity(LOGITS, encoder.apply(x));
-        if (scoreFunction) {
+        if (twoLayer != null) {
+            if (scoreFunction) {
+                twoLayer.buildScoreFunction(discrete, decoder, x, invBatch, theta, estimator);
+            } else {
+                twoLayer.buildPathwise(discrete, decoder, x, invBatch, theta, estimator, relaxedForward);
+            }
+            controlNames.addAll(twoLayer.controlNames());
+            stateUpdates.addAll(twoLayer.stateUpdates());
+        } else if (scoreFunction) {
             buildScoreFunction(x, invBatch, theta);
         } else {
             SDVariable z = bottleneck(discrete, theta, setup, estimator);
@@ -278,6 +288,9 @@ public final class VaeModel {
         Map<String, INDArray> feed = new LinkedHashMap<>(discrete.drawNoise(b, rng));
         feed.put(INPUT, x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT));
         feed.put(INV_BATCH, Nd4j.scalar(DataType.FLOAT, 1.0 / b));
+        if (twoLayer != null) {
+            twoLayer.alias(feed);
+        }
         return feed;
     }
 
@@ -286,6 +299,9 @@ public final class VaeModel {
         Map<String, INDArray> m = new LinkedHashMap<>();
         List<SDVariable> all = new ArrayList<>(encoder.parameters());
         all.addAll(decoder.parameters());
+        if (twoLayer != null) {
+            all.addAll(twoLayer.parameters());
+        }
         for (SDVariable v : all) {
             m.put(v.name(), v.getArr());
         }
@@ -358,5 +374,10 @@ public final class VaeModel {
 
     Mlp encoder() {
         return encoder;
+    }
+
+    /** The upper layer of {@code binary-linear-2}; null for one-layer setups. */
+    TwoLayerGraph twoLayer() {
+        return twoLayer;
     }
 }

@@ -49,10 +49,15 @@ public final class VaeReport {
     public static void writeRunFiles(VaeRun run, VaeData.Split split, Path dir) throws IOException {
         List<EpochMetrics> h = run.trainer().history();
         double[] ep = h.stream().mapToDouble(EpochMetrics::epoch).toArray();
+        List<Charts.Series> curves = new ArrayList<>(List.of(
+                new Charts.Series("train (running mean)", ep, h.stream().mapToDouble(EpochMetrics::trainNelbo).toArray()),
+                new Charts.Series("test", ep, h.stream().mapToDouble(EpochMetrics::testNelbo).toArray())));
+        int k = run.config().iwaeSamples();
+        addKnown(curves, "validation", h, EpochMetrics::validationNelbo);
+        addKnown(curves, "test -IWAE-" + k, h, EpochMetrics::testIwae);
+        addKnown(curves, "validation -IWAE-" + k, h, EpochMetrics::validationIwae);
         Charts.line(dir.resolve(NELBO_PNG), "-ELBO, " + run.config().estimator().name() + ", " + run.config().setup().label(),
-                "epoch", "-ELBO (nats)", false, List.of(
-                        new Charts.Series("train (running mean)", ep, h.stream().mapToDouble(EpochMetrics::trainNelbo).toArray()),
-                        new Charts.Series("test", ep, h.stream().mapToDouble(EpochMetrics::testNelbo).toArray())));
+                "epoch", "-ELBO (nats)", false, curves);
         if (h.stream().anyMatch(m -> Double.isFinite(m.gradientVariance()))) {
             Charts.line(dir.resolve(GRADIENT_PNG), "estimator second moment, " + run.config().estimator().name(), "epoch",
                     "mean over the epoch of sum_w g_w^2 (per example)", true, List.of(new Charts.Series(
@@ -70,6 +75,16 @@ public final class VaeReport {
             images[n + i] = r[i];
         }
         Charts.imageGrid(dir.resolve(RECONSTRUCTIONS_PNG), images, 28, n, 3);
+    }
+
+    /** A curve of the epochs where {@code value} was evaluated (not NaN), if any. */
+    private static void addKnown(List<Charts.Series> curves, String name, List<EpochMetrics> h,
+                                 java.util.function.ToDoubleFunction<EpochMetrics> value) {
+        List<EpochMetrics> known = h.stream().filter(m -> !Double.isNaN(value.applyAsDouble(m))).toList();
+        if (!known.isEmpty()) {
+            curves.add(new Charts.Series(name, known.stream().mapToDouble(EpochMetrics::epoch).toArray(),
+                    known.stream().mapToDouble(value).toArray()));
+        }
     }
 
     /** All estimators' test −ELBO on one chart, and a CSV with their train and test columns. */

@@ -39,6 +39,9 @@ public final class VaeRun {
 
         default void onEpoch(EpochMetrics metrics) {
         }
+
+        default void onIwae(int epoch, String what, int done, int total) {
+        }
     }
 
     private final VaeRunConfig config;
@@ -94,8 +97,30 @@ public final class VaeRun {
 
     /** Trains the remaining epochs; writes checkpoint and metrics after each. */
     public List<EpochMetrics> train(ImageBatches train, ImageBatches test, Events events) throws IOException {
+        return train(train, null, test, events);
+    }
+
+    /**
+     * As {@link #train(ImageBatches, ImageBatches, Events)} with a validation set (may be null),
+     * and the −IWAE bound after the epochs {@link VaeRunConfig#iwaeAfter} names.
+     */
+    public List<EpochMetrics> train(ImageBatches train, ImageBatches validation, ImageBatches test, Events events)
+            throws IOException {
+        VaeTrainer.Listener listener = new VaeTrainer.Listener() {
+            @Override
+            public void onStep(int epoch, int step, int stepsInEpoch, double running) {
+                events.onStep(epoch, step, stepsInEpoch, running);
+            }
+
+            @Override
+            public void onIwae(int epoch, String what, int done, int total) {
+                events.onIwae(epoch, what, done, total);
+            }
+        };
         while (trainer.epochsDone() < config.epochs()) {
-            EpochMetrics m = trainer.runEpoch(train, test, events::onStep);
+            int epoch = trainer.epochsDone() + 1;
+            EpochMetrics m = trainer.runEpoch(train, validation, test,
+                    config.iwaeAfter(epoch) ? config.iwaeSamples() : 0, listener);
             if (dir != null) {
                 Path rolling = dir.resolve(CHECKPOINT);
                 trainer.saveCheckpoint(rolling, config.fingerprint());
@@ -129,19 +154,26 @@ public final class VaeRun {
     }
 
     private void writeMetrics() throws IOException {
-        StringBuilder csv = new StringBuilder("epoch,train_nelbo,test_nelbo,seconds,samples_per_sec,steps,gradient_variance\n");
+        StringBuilder csv = new StringBuilder("epoch,train_nelbo,test_nelbo,seconds,samples_per_sec,steps,gradient_variance,"
+                + "validation_nelbo,test_iwae,validation_iwae\n");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (EpochMetrics m : trainer.history()) {
-            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.3f,%.1f,%d,%s%n", m.epoch(), m.trainNelbo(),
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.3f,%.1f,%d,%s,%s,%s,%s%n", m.epoch(), m.trainNelbo(),
                     m.testNelbo(), m.seconds(), m.samplesPerSec(), m.steps(),
-                    Double.isNaN(m.gradientVariance()) ? "" : String.format(Locale.ROOT, "%.6g", m.gradientVariance())));
+                    Double.isNaN(m.gradientVariance()) ? "" : String.format(Locale.ROOT, "%.6g", m.gradientVariance()),
+                    cell(m.validationNelbo()), cell(m.testIwae()), cell(m.validationIwae())));
             rows.add(m.toMap());
         }
         writeAtomically(dir.resolve(METRICS_CSV), csv.toString());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("config", config.toMap());
         doc.put("epochs", rows);
+        doc.putAll(EpochMetrics.bestValidationSummary(trainer.history()));
         writeAtomically(dir.resolve(METRICS_JSON), Json.pretty(doc));
+    }
+
+    private static String cell(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
     }
 
     static void writeAtomically(Path file, String text) throws IOException {

@@ -11,10 +11,35 @@ import java.util.Objects;
  * Everything that determines one VAE training run (immutable, validated). {@link #toMap()} is
  * what {@code config.json} stores and {@link #fromMap} reads back for {@code --resume}; the
  * {@link #fingerprint()} (everything but the epoch count) must match for a checkpoint to load.
+ *
+ * <p>{@code validationSize} images at the end of the training file are held out as a validation
+ * set (0: none); {@code iwaeSamples} is k of the −IWAE_k bound evaluated on the test (and
+ * validation) set (0: not evaluated), after every epoch or, with {@code iwaeFinalOnly}, after the
+ * last one.
  */
 public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerKind optimizer, double learningRate,
                            int batch, int epochs, long seed, int trainLimit, int testLimit, Binarization binarization,
-                           int evalBatch, CheckpointPolicy keepCheckpoints) {
+                           int evalBatch, int validationSize, int iwaeSamples, boolean iwaeFinalOnly,
+                           CheckpointPolicy keepCheckpoints) {
+
+    /** The RELAX paper's validation set: the last 10 000 training images. */
+    public static final int PAPER_VALIDATION_SIZE = 10_000;
+
+    /** Without validation set and IWAE bound. */
+    public VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerKind optimizer, double learningRate,
+                        int batch, int epochs, long seed, int trainLimit, int testLimit, Binarization binarization,
+                        int evalBatch, int validationSize, int iwaeSamples, boolean iwaeFinalOnly) {
+        this(setup, estimator, optimizer, learningRate, batch, epochs, seed, trainLimit, testLimit, binarization,
+                evalBatch, validationSize, iwaeSamples, iwaeFinalOnly, CheckpointPolicy.NONE);
+    }
+
+    /** Without validation set and IWAE bound, keeping the given numbered checkpoints. */
+    public VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerKind optimizer, double learningRate,
+                        int batch, int epochs, long seed, int trainLimit, int testLimit, Binarization binarization,
+                        int evalBatch, CheckpointPolicy keepCheckpoints) {
+        this(setup, estimator, optimizer, learningRate, batch, epochs, seed, trainLimit, testLimit, binarization,
+                evalBatch, 0, 0, false, keepCheckpoints);
+    }
 
     /** How binary setups turn grey levels into 0/1 targets (categorical setups use grey levels). */
     public enum Binarization {
@@ -42,7 +67,7 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
                         int batch, int epochs, long seed, int trainLimit, int testLimit, Binarization binarization,
                         int evalBatch) {
         this(setup, estimator, optimizer, learningRate, batch, epochs, seed, trainLimit, testLimit, binarization,
-                evalBatch, CheckpointPolicy.NONE);
+                evalBatch, 0, 0, false, CheckpointPolicy.NONE);
     }
 
     public VaeRunConfig {
@@ -69,18 +94,29 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         if (evalBatch < 1) {
             throw new IllegalArgumentException("eval-batch must be >= 1, got " + evalBatch);
         }
+        if (validationSize < 0) {
+            throw new IllegalArgumentException("validation-size must be >= 0 (0 = none), got " + validationSize);
+        }
+        if (iwaeSamples < 0) {
+            throw new IllegalArgumentException("iwae must be >= 1 samples (0 = off), got " + iwaeSamples);
+        }
+    }
+
+    /** True if the −IWAE bound is evaluated after {@code epoch}. */
+    public boolean iwaeAfter(int epoch) {
+        return iwaeSamples > 0 && (!iwaeFinalOnly || epoch >= epochs);
     }
 
     /** The same run with a different epoch count (resume may extend a run). */
     public VaeRunConfig withEpochs(int newEpochs) {
         return new VaeRunConfig(setup, estimator, optimizer, learningRate, batch, newEpochs, seed, trainLimit,
-                testLimit, binarization, evalBatch, keepCheckpoints);
+                testLimit, binarization, evalBatch, validationSize, iwaeSamples, iwaeFinalOnly, keepCheckpoints);
     }
 
     /** The same run keeping other numbered checkpoints (resume may change which). */
     public VaeRunConfig withKeepCheckpoints(CheckpointPolicy policy) {
         return new VaeRunConfig(setup, estimator, optimizer, learningRate, batch, epochs, seed, trainLimit,
-                testLimit, binarization, evalBatch, policy);
+                testLimit, binarization, evalBatch, validationSize, iwaeSamples, iwaeFinalOnly, policy);
     }
 
     public Map<String, Object> toMap() {
@@ -99,6 +135,14 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         m.put("train_limit", trainLimit);
         m.put("test_limit", testLimit);
         m.put("eval_batch", evalBatch);
+        // only when set, so runs (and checkpoint fingerprints) from before these options stay valid
+        if (validationSize > 0) {
+            m.put("validation_size", validationSize);
+        }
+        if (iwaeSamples > 0) {
+            m.put("iwae", iwaeSamples);
+            m.put("iwae_final_only", iwaeFinalOnly);
+        }
         if (!keepCheckpoints.isNone()) {
             m.put("keep_checkpoints", keepCheckpoints.toMap());
         }
@@ -144,7 +188,10 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
         return new VaeRunConfig(setup, est, OptimizerKind.parse((String) m.get("optimizer")),
                 num(m, "lr").doubleValue(), num(m, "batch").intValue(), num(m, "epochs").intValue(),
                 num(m, "seed").longValue(), num(m, "train_limit").intValue(), num(m, "test_limit").intValue(), bin,
-                num(m, "eval_batch").intValue(), CheckpointPolicy.fromMap(m.get("keep_checkpoints")));
+                num(m, "eval_batch").intValue(),
+                m.containsKey("validation_size") ? num(m, "validation_size").intValue() : 0,
+                m.containsKey("iwae") ? num(m, "iwae").intValue() : 0,
+                Boolean.TRUE.equals(m.get("iwae_final_only")), CheckpointPolicy.fromMap(m.get("keep_checkpoints")));
     }
 
     private static Number num(Map<String, Object> m, String key) {

@@ -15,6 +15,9 @@ import java.util.Locale;
  *   <li>{@code binary-linear} (REBAR/RELAX papers): 200 Bernoulli latents, 784-200-784.</li>
  *   <li>{@code binary-nonlinear}: 200 Bernoulli latents, encoder 784-200-200-200 (tanh), decoder
  *       mirrored 200-200-200-784.</li>
+ *   <li>{@code binary-linear-2} (RELAX paper's L2): two stochastic layers of 200 Bernoulli units,
+ *       linear maps between them, inputs 2b − 1 into every layer above the pixels and a learned
+ *       prior on the top layer ({@link TwoLayerGraph}).</li>
  * </ul>
  * Binary setups use binarised MNIST (threshold or dynamic). The papers' static binarisation
  * (Larochelle's fixed sample) is not available here.
@@ -33,6 +36,7 @@ public record VaeSetup(String id, DistributionKind kind, int variables, int cate
     public static final String CATEGORICAL = "categorical";
     public static final String BINARY_LINEAR = "binary-linear";
     public static final String BINARY_NONLINEAR = "binary-nonlinear";
+    public static final String BINARY_LINEAR_2 = "binary-linear-2";
     /** The ReinMax paper's latent shapes (C x L). */
     public static final String[] PAPER_LATENTS = {"8x4", "4x24", "8x16", "16x12", "64x8", "10x30"};
 
@@ -66,8 +70,23 @@ public record VaeSetup(String id, DistributionKind kind, int variables, int cate
                 Activation.TANH);
     }
 
+    /** The RELAX paper's L2: two linear stochastic layers of 200 Bernoulli units each. */
+    public static VaeSetup binaryLinear2() {
+        return twoLayer(200);
+    }
+
+    /** L2 with {@code n} units per stochastic layer (tests use a few, to enumerate). */
+    static VaeSetup twoLayer(int n) {
+        return new VaeSetup(BINARY_LINEAR_2, DistributionKind.BERNOULLI, n, 1, new int[0], Activation.TANH);
+    }
+
+    /** True for {@code binary-linear-2}: two stochastic layers of {@link #variables()} units each. */
+    public boolean twoLayer() {
+        return BINARY_LINEAR_2.equals(id);
+    }
+
     /**
-     * @param setup  {@code categorical}, {@code binary-linear} or {@code binary-nonlinear}
+     * @param setup  {@code categorical}, {@code binary-linear}, {@code binary-nonlinear} or {@code binary-linear-2}
      * @param latent {@code CxL} for the categorical setup (ignored, may be null, otherwise)
      */
     public static VaeSetup parse(String setup, String latent) {
@@ -80,8 +99,11 @@ public record VaeSetup(String id, DistributionKind kind, int variables, int cate
                 return binaryLinear();
             case BINARY_NONLINEAR:
                 return binaryNonlinear();
+            case BINARY_LINEAR_2:
+                return binaryLinear2();
             default:
-                throw new IllegalArgumentException("setup must be one of categorical, binary-linear, binary-nonlinear; got '"
+                throw new IllegalArgumentException("setup must be one of categorical, binary-linear, binary-nonlinear, "
+                        + "binary-linear-2; got '"
                         + setup + "'");
         }
     }

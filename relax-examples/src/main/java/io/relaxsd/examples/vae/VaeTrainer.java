@@ -40,10 +40,14 @@ public final class VaeTrainer {
     /** Called after every training step. */
     public interface Listener {
         void onStep(int epoch, int step, int stepsInEpoch, double runningTrainNelbo);
+
+        /** Progress of an IWAE evaluation ({@code what} = "test" or "validation"): images done of total. */
+        default void onIwae(int epoch, String what, int done, int total) {
+        }
     }
 
     private static final int CHECKPOINT_MAGIC = 0x52565145;   // "RVQE"
-    private static final int CHECKPOINT_VERSION = 1;
+    private static final int CHECKPOINT_VERSION = 2;   // 2: validation and IWAE columns
 
     private final VaeModel model;
     private final Map<String, INDArray> params;
@@ -95,7 +99,8 @@ public final class VaeTrainer {
         this.evalBatch = evalBatch;
         model.prepareGradients();
         // pathwise estimators (and the softmax baseline) train through the hand-written step on the CPU
-        this.fused = model.scoreFunction() || !FusedStep.supported() ? null : new FusedStep(model);
+        this.fused = model.scoreFunction() || model.setup().twoLayer() || !FusedStep.supported() ? null
+                : new FusedStep(model);
         this.graphStep = ReplayedCall.gradientsAndOutputs(model.sameDiff(), stepOutputs, paramNames);
     }
 
@@ -236,6 +241,16 @@ public final class VaeTrainer {
 
     /** Trains one epoch, evaluates, records and returns its metrics. */
     public EpochMetrics runEpoch(ImageBatches train, ImageBatches test, Listener listener) {
+        return runEpoch(train, null, test, 0, listener);
+    }
+
+    /**
+     * Trains one epoch and evaluates it: single-sample −ELBO on the test and (if not null) the
+     * validation set, and with {@code iwaeSamples} = k > 0 the −IWAE_k bound on both
+     * ({@link IwaeBound}; noise seeded by (seed, epoch) on streams of its own).
+     */
+    public EpochMetrics runEpoch(ImageBatches train, ImageBatches validation, ImageBatches test, int iwaeSamples,
+                                 Listener listener) {
         int epoch = history.size() + 1;
         if (epoch == 1 && iteration == 0) {
             if (model.usesInputMean()) {
@@ -268,8 +283,12 @@ public final class VaeTrainer {
             throw new IllegalStateException("the training data yielded no batches");
         }
         double test1 = evaluate(test, epoch);
+        double valid1 = validation == null ? Double.NaN : evaluate(validation, epoch, 3);
+        double testIwae = iwaeSamples > 0 ? iwae(test, epoch, 4, iwaeSamples, "test", listener) : Double.NaN;
+        double validIwae = iwaeSamples > 0 && validation != null
+                ? iwae(validation, epoch, 5, iwaeSamples, "validation", listener) : Double.NaN;
         EpochMetrics m = new EpochMetrics(epoch, sum / examples, test1, seconds, examples / seconds, step,
-                secondMoment / step);
+                secondMoment / step, valid1, testIwae, validIwae);
         history.add(m);
         return m;
     }
@@ -291,9 +310,19 @@ public final class VaeTrainer {
         return sum.divi(n);
     }
 
+    private double iwae(ImageBatches data, int epoch, int stream, int k, String what, Listener listener) {
+        int total = data.size();
+        return IwaeBound.evaluate(model, data, k, evalBatch, epochRandom(seed, epoch, stream),
+                listener == null ? null : done -> listener.onIwae(epoch, what, done, total));
+    }
+
     /** Test −ELBO: one sample per image, averaged over the whole set; the noise is seeded by (seed, epoch). */
     public double evaluate(ImageBatches test, int epoch) {
-        Random rng = epochRandom(seed, epoch, 1);
+        return evaluate(test, epoch, 1);
+    }
+
+    private double evaluate(ImageBatches test, int epoch, int stream) {
+        Random rng = epochRandom(seed, epoch, stream);
         double total = 0;
         long n = 0;
         Iterator<INDArray> it = test.epoch(epoch);
@@ -321,7 +350,10 @@ public final class VaeTrainer {
         return model.sameDiff().output(model.feed(x, rng), VaeModel.RECONSTRUCTION).get(VaeModel.RECONSTRUCTION);
     }
 
-    /** A generator for (seed, epoch, stream): stream 0 = training noise, 1 = test noise. */
+    /**
+     * A generator for (seed, epoch, stream): stream 0 = training noise, 1 = test noise, 2 = surrogate
+     * pre-training, 3 = validation noise, 4 and 5 = the IWAE samples of the test and validation sets.
+     */
     static Random epochRandom(long seed, int epoch, int stream) {
         long s = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 31L + stream).nextLong();
         return Seeds.generator(s);
@@ -359,6 +391,9 @@ public final class VaeTrainer {
             d.writeDouble(m.samplesPerSec());
             d.writeLong(m.steps());
             d.writeDouble(m.gradientVariance());
+            d.writeDouble(m.validationNelbo());
+            d.writeDouble(m.testIwae());
+            d.writeDouble(m.validationIwae());
         }
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         params.forEach((k, v) -> arrays.put("param:" + k, v));
@@ -387,7 +422,7 @@ public final class VaeTrainer {
                 throw new IOException("not a relax VAE checkpoint");
             }
             int version = d.readInt();
-            if (version != CHECKPOINT_VERSION) {
+            if (version != CHECKPOINT_VERSION && version != 1) {
                 throw new IOException("unsupported checkpoint version " + version);
             }
             String fingerprint = d.readUTF();
@@ -395,8 +430,13 @@ public final class VaeTrainer {
             int epochs = d.readInt();
             List<EpochMetrics> h = new ArrayList<>();
             for (int i = 0; i < epochs; i++) {
-                h.add(new EpochMetrics(d.readInt(), d.readDouble(), d.readDouble(), d.readDouble(), d.readDouble(),
-                        d.readLong(), d.readDouble()));
+                EpochMetrics m = new EpochMetrics(d.readInt(), d.readDouble(), d.readDouble(), d.readDouble(),
+                        d.readDouble(), d.readLong(), d.readDouble());
+                if (version >= 2) {   // 2: validation and IWAE columns
+                    m = new EpochMetrics(m.epoch(), m.trainNelbo(), m.testNelbo(), m.seconds(), m.samplesPerSec(),
+                            m.steps(), m.gradientVariance(), d.readDouble(), d.readDouble(), d.readDouble());
+                }
+                h.add(m);
             }
             int count = d.readInt();
             Map<String, INDArray> arrays = new LinkedHashMap<>();
