@@ -7,36 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.relaxsd.examples.poly.PolyProblem;
 import io.relaxsd.examples.util.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class PolyCommandTest {
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        CommandLine cl = RelaxCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void summaryJsonCsvAndPngAgree(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("poly");
-        Run r = run("poly", "--estimator", "st,reinforce", "--pnorm", "1.5", "--seeds", "0,1", "--latents", "4",
-                "--batch", "8", "--epochs", "3", "--steps-per-epoch", "5", "--json", "--out", out.toString());
+        CliRuns.Result r = CliRuns.run("poly", "--estimator", "st,reinforce", "--pnorm", "1.5", "--seeds", "0,1",
+                "--latents", "4", "--batch", "8", "--epochs", "3", "--steps-per-epoch", "5", "--json", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().strip().lines().toList();
         assertEquals(2, lines.size(), r.out());
@@ -89,7 +73,7 @@ class PolyCommandTest {
                 args.add(b[0]);
                 args.add(b[1]);
             }
-            Run r = run(args.toArray(new String[0]));
+            CliRuns.Result r = CliRuns.run(args.toArray(new String[0]));
             String what = String.join(" ", b);
             assertEquals(2, r.code(), what + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), what + ": " + r.err());
