@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 DataCommand.class,
                 EstimatorsCommand.class,
                 GradCommand.class,
+                PolyCommand.class,
                 ToyCommand.class,
                 VaeCommand.class,
                 VarianceCommand.class,

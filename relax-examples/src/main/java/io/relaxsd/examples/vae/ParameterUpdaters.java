@@ -12,12 +12,12 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * One ND4J updater per parameter, applied in place after a {@code calculateGradients} call
  * (notes §6). The state lives in flat arrays owned here, so it can be checkpointed and restored.
  */
-final class ParameterUpdaters {
+public final class ParameterUpdaters {
     private final Map<String, INDArray> params;
     private final Map<String, INDArray> states = new LinkedHashMap<>();
     private final Map<String, GradientUpdater<?>> updaters = new LinkedHashMap<>();
 
-    ParameterUpdaters(Map<String, INDArray> params, IUpdater config) {
+    public ParameterUpdaters(Map<String, INDArray> params, IUpdater config) {
         this.params = params;
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             long n = e.getValue().length();
@@ -28,7 +28,7 @@ final class ParameterUpdaters {
     }
 
     /** θ ← θ − update(g) for every parameter; the gradients are consumed (left unspecified). */
-    void apply(Map<String, INDArray> gradients, int iteration, int epoch) {
+    public void apply(Map<String, INDArray> gradients, int iteration, int epoch) {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray g = gradients.get(e.getKey());
             if (g == null) {
