@@ -225,18 +225,7 @@ public final class VaeCommand implements Callable<Integer> {
                 VaeReport.writeRunFiles(run, split, dir);
             }
             EpochMetrics last = history.get(history.size() - 1);
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("summary", true);
-            summary.put("estimator", name);
-            summary.put("setup", cfg.setup().label());
-            summary.put("epochs", last.epoch());
-            summary.put("final_train_nelbo", last.trainNelbo());
-            summary.put("final_test_nelbo", last.testNelbo());
-            summary.put("best_test_nelbo", history.stream().mapToDouble(EpochMetrics::testNelbo).min().orElse(Double.NaN));
-            summary.put("total_seconds", history.stream().mapToDouble(EpochMetrics::seconds).sum());
-            summary.put("ms_per_step", 1000 * history.stream().mapToDouble(EpochMetrics::seconds).sum()
-                    / Math.max(1, history.stream().mapToLong(EpochMetrics::steps).sum()));
-            summary.put("config", cfg.toMap());
+            Map<String, Object> summary = summary(cfg, history);
             if (json) {
                 stdout.println(Json.line(summary));
             } else {
@@ -274,6 +263,24 @@ public final class VaeCommand implements Callable<Integer> {
         }
         stdout.flush();
         return 0;
+    }
+
+    /** The final {@code --json} object of a run (also {@code dl4j-vae}'s). */
+    static Map<String, Object> summary(VaeRunConfig cfg, List<EpochMetrics> history) {
+        EpochMetrics last = history.get(history.size() - 1);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("summary", true);
+        summary.put("estimator", cfg.estimator().name());
+        summary.put("setup", cfg.setup().label());
+        summary.put("epochs", last.epoch());
+        summary.put("final_train_nelbo", last.trainNelbo());
+        summary.put("final_test_nelbo", last.testNelbo());
+        summary.put("best_test_nelbo", history.stream().mapToDouble(EpochMetrics::testNelbo).min().orElse(Double.NaN));
+        summary.put("total_seconds", history.stream().mapToDouble(EpochMetrics::seconds).sum());
+        summary.put("ms_per_step", 1000 * history.stream().mapToDouble(EpochMetrics::seconds).sum()
+                / Math.max(1, history.stream().mapToLong(EpochMetrics::steps).sum()));
+        summary.put("config", cfg.toMap());
+        return summary;
     }
 
     private List<String> commandLine() {
@@ -392,8 +399,8 @@ public final class VaeCommand implements Callable<Integer> {
         return given ? c.withEpochs(epochs) : c;
     }
 
-    /** A progress bar per epoch on stderr (with ETA) and the per-epoch lines or JSON on stdout. */
-    private static final class Progress implements VaeRun.Events {
+    /** A progress bar per epoch on stderr (with ETA) and the per-epoch lines or JSON on stdout (also dl4j-vae's). */
+    static final class Progress implements VaeRun.Events {
         private final PrintWriter out;
         private final boolean json;
         private final String name;

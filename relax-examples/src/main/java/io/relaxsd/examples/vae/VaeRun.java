@@ -68,6 +68,10 @@ public final class VaeRun {
         }
         Map<String, Object> m = Json.mapper().readValue(f.toFile(),
                 new TypeReference<LinkedHashMap<String, Object>>() { });
+        if (m.containsKey("command")) {
+            throw new IllegalArgumentException(dir + " holds a '" + m.get("command") + "' run; continue it with './relax "
+                    + m.get("command") + " --resume " + dir + "'");
+        }
         return VaeRunConfig.fromMap(m);
     }
 
@@ -99,9 +103,14 @@ public final class VaeRun {
     }
 
     private void writeMetrics() throws IOException {
+        writeMetrics(dir, config, trainer.history());
+    }
+
+    /** {@code metrics.csv} and {@code metrics.json} of a run's history (shared with {@link Dl4jVaeRun}). */
+    static void writeMetrics(Path dir, VaeRunConfig config, List<EpochMetrics> history) throws IOException {
         StringBuilder csv = new StringBuilder("epoch,train_nelbo,test_nelbo,seconds,samples_per_sec,steps,gradient_variance\n");
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (EpochMetrics m : trainer.history()) {
+        for (EpochMetrics m : history) {
             csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.3f,%.1f,%d,%s%n", m.epoch(), m.trainNelbo(),
                     m.testNelbo(), m.seconds(), m.samplesPerSec(), m.steps(),
                     Double.isNaN(m.gradientVariance()) ? "" : String.format(Locale.ROOT, "%.6g", m.gradientVariance())));

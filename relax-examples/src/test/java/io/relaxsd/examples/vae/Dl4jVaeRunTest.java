@@ -1,0 +1,65 @@
+package io.relaxsd.examples.vae;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.relaxsd.estimator.EstimatorConfig;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+class Dl4jVaeRunTest {
+
+    /**
+     * The network score is ./relax vae's −ELBO: the batch mean of Σ over the 784 pixels of BCE plus
+     * KL(q ‖ uniform), recomputed here by hand for the deterministic (arg-max) code of inference mode.
+     */
+    @Test
+    void scoreIsBatchMeanOfPixelSumBcePlusKl() {
+        int c = 4;
+        int l = 3;
+        VaeSetup setup = VaeSetup.categorical(c, l);
+        MultiLayerNetwork net = new MultiLayerNetwork(Dl4jVaeRun.configuration(setup,
+                EstimatorConfig.builder("reinmax").build(), OptimizerKind.ADAM.create(1e-3), 7, null));
+        net.init();
+        INDArray x = new SyntheticDigits(5, 5, 4).first(5).castTo(DataType.FLOAT);
+        int stoch = 3;                                  // 784-512-256-(L·C) | stochastic | decoder…
+        double[][] theta = net.activateSelectedLayers(0, stoch - 1, x).castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] z = new double[5][l * c];
+        double kl = 0;
+        for (int b = 0; b < 5; b++) {
+            for (int g = 0; g < l; g++) {
+                int best = 0;
+                double max = Double.NEGATIVE_INFINITY;
+                double norm = 0;
+                for (int k = 0; k < c; k++) {
+                    max = Math.max(max, theta[b][g * c + k]);
+                }
+                for (int k = 0; k < c; k++) {
+                    norm += Math.exp(theta[b][g * c + k] - max);
+                }
+                for (int k = 0; k < c; k++) {
+                    double q = Math.exp(theta[b][g * c + k] - max) / norm;
+                    kl += q * Math.log(q * c);
+                    if (theta[b][g * c + k] > theta[b][g * c + best]) {
+                        best = k;
+                    }
+                }
+                z[b][g * c + best] = 1;
+            }
+        }
+        INDArray zArr = org.nd4j.linalg.factory.Nd4j.create(z).castTo(DataType.FLOAT);
+        double[][] p = net.activateSelectedLayers(stoch + 1, net.getnLayers() - 1, zArr).castTo(DataType.DOUBLE)
+                .toDoubleMatrix();
+        double[][] t = x.castTo(DataType.DOUBLE).toDoubleMatrix();
+        double bce = 0;
+        for (int b = 0; b < 5; b++) {
+            for (int i = 0; i < VaeSetup.PIXELS; i++) {
+                bce -= t[b][i] * Math.log(p[b][i]) + (1 - t[b][i]) * Math.log(1 - p[b][i]);
+            }
+        }
+        double expected = (bce + kl) / 5;
+        assertEquals(expected, net.score(new DataSet(x, x), false), 1e-4 * expected);
+    }
+}
