@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Sgd;
 
 class Dl4jVaeRunTest {
 
@@ -61,5 +62,41 @@ class Dl4jVaeRunTest {
         }
         double expected = (bce + kl) / 5;
         assertEquals(expected, net.score(new DataSet(x, x), false), 1e-4 * expected);
+    }
+
+    /**
+     * The gradient fit() applies is that of the batch MEAN of the per-example −ELBO, as in ./relax vae:
+     * one SGD step moves the output bias by −lr · (1/B) Σ_batch (σ − x), with σ the decoder output of
+     * the very sample the step drew (a clone of the network draws the same noise).
+     */
+    @Test
+    void fitStepsAlongTheBatchMeanGradient() {
+        VaeSetup setup = VaeSetup.categorical(4, 3);
+        double lr = 0.5;
+        MultiLayerNetwork net = new MultiLayerNetwork(Dl4jVaeRun.configuration(setup,
+                EstimatorConfig.builder("st").build(), new Sgd(lr), 11, null));
+        net.init();
+        int rows = 8;
+        INDArray x = new SyntheticDigits(rows, rows, 5).first(rows).castTo(DataType.FLOAT);
+        MultiLayerNetwork twin = net.clone();
+        double[][] p = twin.output(x, true).castTo(DataType.DOUBLE).toDoubleMatrix();
+        double[][] t = x.castTo(DataType.DOUBLE).toDoubleMatrix();
+        int out = net.getnLayers() - 1;
+        double[] before = net.getLayer(out).getParam("b").castTo(DataType.DOUBLE).toDoubleVector();
+        net.fit(new DataSet(x, x));
+        double[] after = net.getLayer(out).getParam("b").castTo(DataType.DOUBLE).toDoubleVector();
+        double maxErr = 0;
+        double maxStep = 0;
+        for (int i = 0; i < VaeSetup.PIXELS; i++) {
+            double g = 0;
+            for (int b = 0; b < rows; b++) {
+                g += p[b][i] - t[b][i];
+            }
+            double expected = -lr * g / rows;
+            maxErr = Math.max(maxErr, Math.abs(after[i] - before[i] - expected));
+            maxStep = Math.max(maxStep, Math.abs(expected));
+        }
+        assertEquals(0.0, maxErr, 1e-5 * Math.max(1, maxStep), "largest step " + maxStep);
+        assertEquals(true, maxStep > 0.05, "the step is not negligible: " + maxStep);
     }
 }
