@@ -30,7 +30,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 
 /**
  * The VAE of {@code ./relax vae} as a DL4J {@link MultiLayerNetwork} built from the project's
@@ -43,17 +42,17 @@ import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
  * with the layers of {@link VaeSetup} (categorical: 784-512-256-(L·C), mirrored, ReLU; binary: 200
  * Bernoulli units, tanh).
  *
- * <p><b>Loss and scale.</b> DL4J's binary cross-entropy ({@link LossBinaryXENT}) sums over the 784
- * outputs and averages over the mini-batch; the stochastic layer adds {@code klWeight ·} the batch
- * mean of KL(q(z|x) ‖ uniform) to the score. The network score is therefore
+ * <p><b>Loss and scale.</b> The output layer's binary cross-entropy ({@link SigmoidBceLoss}, from the
+ * logits, as DL4J's losses: summed over the 784 outputs, averaged over the mini-batch); the stochastic
+ * layer adds {@code klWeight ·} the batch mean of KL(q(z|x) ‖ uniform) to the score. The network score
+ * is therefore
  * <pre>
  *   score = (1/B) Σ_batch [ Σ_pixels BCE(σ(dec(z)), x) + KL(q(·|x) ‖ uniform) ]   (nats per image)
  * </pre>
  * which is {@code ./relax vae}'s {@code loss} (−ELBO, {@link VaeModel}). Its gradient has the same scale:
  * the output layer's and the stochastic layer's ε are per-example sums, and DL4J's updater divides the
- * summed gradient by the batch size. One difference in the numbers: DL4J clips σ to [1e-5, 1 − 1e-5]
- * before the logarithms, so a pixel costs at most ln 1e5 ≈ 11.5 nats, where {@code ./relax vae}
- * evaluates BCE from the logits exactly.
+ * summed gradient by the batch size. (DL4J's own {@code LossBinaryXENT} clips σ to [1e-5, 1 − 1e-5],
+ * which changes both numbers, see {@link SigmoidBceLoss}.)
  *
  * <p><b>Reported −ELBO.</b> Train: the running mean over the epoch of the score of each {@code fit()}
  * step, i.e. of the forward sample (the hard sample for st, reinmax and the other straight-through
@@ -120,7 +119,7 @@ public final class Dl4jVaeRun {
             list.layer(new DenseLayer.Builder().nIn(in).nOut(hidden[i]).activation(act).build());
             in = hidden[i];
         }
-        list.layer(new OutputLayer.Builder(new LossBinaryXENT()).nIn(in).nOut(VaeSetup.PIXELS)
+        list.layer(new OutputLayer.Builder(new SigmoidBceLoss()).nIn(in).nOut(VaeSetup.PIXELS)
                 .activation(Activation.SIGMOID).build());
         return list.build();
     }
