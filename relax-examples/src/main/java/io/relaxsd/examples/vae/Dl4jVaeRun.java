@@ -17,10 +17,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -29,6 +31,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -76,6 +79,8 @@ public final class Dl4jVaeRun {
     private static final String STATE_KEY = "relax-dl4j-vae";
     /** Stream index of the test noise seed, derived from the run seed. */
     private static final long TEST_NOISE_STREAM = 0x7E57L;
+    /** Stream index of the bias initialisation. */
+    private static final long BIAS_STREAM = 0xB1A5L;
 
     private final VaeRunConfig config;
     private final Path dir;
@@ -95,7 +100,7 @@ public final class Dl4jVaeRun {
 
     /**
      * The network configuration: weights U(±1/√fan_in) as PyTorch's {@code nn.Linear} (and
-     * {@link Mlp}), biases 0 (Mlp draws them from the same uniform).
+     * {@link Mlp}); biases start at 0 here, and {@link #start} draws them as Mlp does.
      *
      * @param layerSeed seed of the stochastic layer's noise; null derives it from {@code seed}
      * @throws IllegalArgumentException if the stochastic layer rejects the estimator (its {@code build()})
@@ -124,6 +129,25 @@ public final class Dl4jVaeRun {
         return list.build();
     }
 
+    /**
+     * Biases uniform in ±1/√fan_in, as PyTorch's {@code nn.Linear} and {@link Mlp} (DL4J can only start
+     * them at a constant), from a generator seeded by {@code seed}.
+     */
+    static void initBiases(MultiLayerNetwork net, long seed) {
+        SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, BIAS_STREAM));
+        for (Layer l : net.getLayers()) {
+            if (l.conf().getLayer() instanceof FeedForwardLayer f && f.getNIn() > 0 && l.getParam("b") != null) {
+                INDArray b = l.getParam("b");
+                double bound = 1.0 / Math.sqrt(f.getNIn());
+                double[] v = new double[(int) b.length()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (2 * rng.nextDouble() - 1) * bound;
+                }
+                b.assign(Nd4j.createFromArray(v).castTo(b.dataType()).reshape(b.shape()));
+            }
+        }
+    }
+
     private static StochasticLayer stochasticLayer(VaeSetup setup, EstimatorConfig estimator, Long layerSeed) {
         if (setup.binary()) {
             BernoulliStochasticLayer.Builder b = new BernoulliStochasticLayer.Builder().units(setup.variables())
@@ -144,6 +168,7 @@ public final class Dl4jVaeRun {
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(config.setup(), config.estimator(),
                 config.optimizer().create(config.learningRate()), config.seed(), null));
         net.init();
+        initBiases(net, config.seed());
         Dl4jVaeRun r = new Dl4jVaeRun(config, dir, net);
         if (dir != null) {
             Files.createDirectories(dir);

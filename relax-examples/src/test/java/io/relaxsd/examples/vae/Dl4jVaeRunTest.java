@@ -99,4 +99,27 @@ class Dl4jVaeRunTest {
         assertEquals(0.0, maxErr, 1e-5 * Math.max(1, maxStep), "largest step " + maxStep);
         assertEquals(true, maxStep > 0.05, "the step is not negligible: " + maxStep);
     }
+
+    /** Biases start uniform in ±1/√fan_in as in Mlp (not at DL4J's constant 0), the same for the same seed. */
+    @Test
+    void biasesStartUniformLikeMlp() {
+        VaeSetup setup = VaeSetup.categorical(4, 3);
+        MultiLayerNetwork[] nets = new MultiLayerNetwork[2];
+        for (int n = 0; n < 2; n++) {
+            nets[n] = new MultiLayerNetwork(Dl4jVaeRun.configuration(setup, EstimatorConfig.builder("st").build(),
+                    new Sgd(0.1), 3, null));
+            nets[n].init();
+            Dl4jVaeRun.initBiases(nets[n], 3);
+        }
+        double[] b0 = nets[0].getLayer(0).getParam("b").castTo(DataType.DOUBLE).toDoubleVector();   // fan_in 784
+        double bound = 1 / Math.sqrt(784);
+        double max = 0;
+        for (double v : b0) {
+            max = Math.max(max, Math.abs(v));
+        }
+        assertEquals(true, max <= bound && max > 0.9 * bound, "max |b| " + max + ", bound " + bound);
+        double[] out = nets[0].getLayer(nets[0].getnLayers() - 1).getParam("b").castTo(DataType.DOUBLE).toDoubleVector();
+        assertEquals(true, Math.abs(out[0]) <= 1 / Math.sqrt(512) && out[0] != 0, "output bias " + out[0]);
+        assertEquals(nets[0].params(), nets[1].params());
+    }
 }
