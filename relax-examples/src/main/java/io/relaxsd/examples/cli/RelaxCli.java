@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 // one line per command
                 BenchCommand.class,
                 DataCommand.class,
+                DL4JVaeCommand.class,
                 EstimatorsCommand.class,
                 GradCommand.class,
                 PolyCommand.class,
@@ -67,7 +68,11 @@ public final class RelaxCli implements Runnable {
 
     /** The configured picocli command line, with one-line error handlers. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new RelaxCli());
+        return withErrorHandlers(new CommandLine(new RelaxCli()));
+    }
+
+    /** Gives {@code cl} (this CLI, or one command on its own in tests) the one-line error handlers. */
+    static CommandLine withErrorHandlers(CommandLine cl) {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(RelaxCli::usageError);
         cl.setExecutionExceptionHandler(RelaxCli::runtimeError);

@@ -295,28 +295,7 @@ public final class VaeCommand implements Callable<Integer> {
                 VaeReport.writeRunFiles(run, split, dir);
             }
             EpochMetrics last = history.get(history.size() - 1);
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("summary", true);
-            summary.put("estimator", name);
-            summary.put("setup", cfg.setup().label());
-            summary.put("epochs", last.epoch());
-            summary.put("final_train_nelbo", last.trainNelbo());
-            summary.put("final_test_nelbo", last.testNelbo());
-            summary.put("best_test_nelbo", history.stream().mapToDouble(EpochMetrics::testNelbo).min().orElse(Double.NaN));
-            if (!Double.isNaN(last.testIwae())) {
-                summary.put("final_test_iwae", last.testIwae());
-            }
-            if (!Double.isNaN(last.validationNelbo())) {
-                summary.put("final_validation_nelbo", last.validationNelbo());
-            }
-            if (!Double.isNaN(last.validationIwae())) {
-                summary.put("final_validation_iwae", last.validationIwae());
-            }
-            summary.putAll(EpochMetrics.bestValidationSummary(history));
-            summary.put("total_seconds", history.stream().mapToDouble(EpochMetrics::seconds).sum());
-            summary.put("ms_per_step", 1000 * history.stream().mapToDouble(EpochMetrics::seconds).sum()
-                    / Math.max(1, history.stream().mapToLong(EpochMetrics::steps).sum()));
-            summary.put("config", cfg.toMap());
+            Map<String, Object> summary = summary(cfg, history);
             if (json) {
                 stdout.println(Json.line(summary));
             } else {
@@ -364,6 +343,34 @@ public final class VaeCommand implements Callable<Integer> {
 
     private static String iwaeText(String label, double v) {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%s%.2f", label, v);
+    }
+
+    /** The final {@code --json} object of a run (also {@code dl4j-vae}'s). */
+    static Map<String, Object> summary(VaeRunConfig cfg, List<EpochMetrics> history) {
+        EpochMetrics last = history.get(history.size() - 1);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("summary", true);
+        summary.put("estimator", cfg.estimator().name());
+        summary.put("setup", cfg.setup().label());
+        summary.put("epochs", last.epoch());
+        summary.put("final_train_nelbo", last.trainNelbo());
+        summary.put("final_test_nelbo", last.testNelbo());
+        summary.put("best_test_nelbo", history.stream().mapToDouble(EpochMetrics::testNelbo).min().orElse(Double.NaN));
+        if (!Double.isNaN(last.testIwae())) {
+            summary.put("final_test_iwae", last.testIwae());
+        }
+        if (!Double.isNaN(last.validationNelbo())) {
+            summary.put("final_validation_nelbo", last.validationNelbo());
+        }
+        if (!Double.isNaN(last.validationIwae())) {
+            summary.put("final_validation_iwae", last.validationIwae());
+        }
+        summary.putAll(EpochMetrics.bestValidationSummary(history));
+        summary.put("total_seconds", history.stream().mapToDouble(EpochMetrics::seconds).sum());
+        summary.put("ms_per_step", 1000 * history.stream().mapToDouble(EpochMetrics::seconds).sum()
+                / Math.max(1, history.stream().mapToLong(EpochMetrics::steps).sum()));
+        summary.put("config", cfg.toMap());
+        return summary;
     }
 
     private List<String> commandLine() {
@@ -535,8 +542,8 @@ public final class VaeCommand implements Callable<Integer> {
         return CheckpointPolicy.of(keepCheckpoints, checkpointEvery);
     }
 
-    /** A progress bar per epoch on stderr (with ETA) and the per-epoch lines or JSON on stdout. */
-    private static final class Progress implements VaeRun.Events {
+    /** A progress bar per epoch on stderr (with ETA) and the per-epoch lines or JSON on stdout (also dl4j-vae's). */
+    static final class Progress implements VaeRun.Events {
         private final PrintWriter out;
         private final boolean json;
         private final String name;

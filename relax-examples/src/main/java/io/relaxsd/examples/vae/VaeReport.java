@@ -37,35 +37,48 @@ public final class VaeReport {
 
     /** Provenance of a run: versions, machine, command line, seed, config and the data checksums. */
     public static void writeProvenance(VaeRun run, VaeData.Split split, List<String> commandLine) throws IOException {
+        writeProvenance(run.config(), run.dir(), split, commandLine);
+    }
+
+    static void writeProvenance(VaeRunConfig config, Path dir, VaeData.Split split, List<String> commandLine)
+            throws IOException {
         Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("seed", run.config().seed());
-        extra.put("config", run.config().toMap());
+        extra.put("seed", config.seed());
+        extra.put("config", config.toMap());
         extra.put("data_source", split.source());
         extra.put("data_checksums", split.checksums());
-        AtomicFiles.writeString(run.dir().resolve(PROVENANCE_JSON), Json.pretty(Provenance.collect(commandLine, extra)));
+        AtomicFiles.writeString(dir.resolve(PROVENANCE_JSON), Json.pretty(Provenance.collect(commandLine, extra)));
     }
 
     /** −ELBO curves and the reconstruction grid of one run. */
     public static void writeRunFiles(VaeRun run, VaeData.Split split, Path dir) throws IOException {
         List<EpochMetrics> h = run.trainer().history();
+        INDArray digits = split.testImages(run.config(), GRID_DIGITS);
+        writeRunFiles(run.config(), h, digits, run.trainer().reconstruct(digits, run.config().seed()), dir);
+    }
+
+    /**
+     * −ELBO curves (and the gradient second moment if the estimator reports one) of {@code h}, and the
+     * grid of {@code digits} (top row) over their reconstructions {@code recon}.
+     */
+    static void writeRunFiles(VaeRunConfig config, List<EpochMetrics> h, INDArray digits, INDArray recon, Path dir)
+            throws IOException {
         double[] ep = h.stream().mapToDouble(EpochMetrics::epoch).toArray();
         List<Charts.Series> curves = new ArrayList<>(List.of(
                 new Charts.Series("train (running mean)", ep, h.stream().mapToDouble(EpochMetrics::trainNelbo).toArray()),
                 new Charts.Series("test", ep, h.stream().mapToDouble(EpochMetrics::testNelbo).toArray())));
-        int k = run.config().iwaeSamples();
+        int k = config.iwaeSamples();
         addKnown(curves, "validation", h, EpochMetrics::validationNelbo);
         addKnown(curves, "test -IWAE-" + k, h, EpochMetrics::testIwae);
         addKnown(curves, "validation -IWAE-" + k, h, EpochMetrics::validationIwae);
-        Charts.line(dir.resolve(NELBO_PNG), "-ELBO, " + run.config().estimator().name() + ", " + run.config().setup().label(),
+        Charts.line(dir.resolve(NELBO_PNG), "-ELBO, " + config.estimator().name() + ", " + config.setup().label(),
                 "epoch", "-ELBO (nats)", false, curves);
         if (h.stream().anyMatch(m -> Double.isFinite(m.gradientVariance()))) {
-            Charts.line(dir.resolve(GRADIENT_PNG), "estimator second moment, " + run.config().estimator().name(), "epoch",
+            Charts.line(dir.resolve(GRADIENT_PNG), "estimator second moment, " + config.estimator().name(), "epoch",
                     "mean over the epoch of sum_w g_w^2 (per example)", true, List.of(new Charts.Series(
-                            run.config().estimator().name(), ep,
+                            config.estimator().name(), ep,
                             h.stream().mapToDouble(EpochMetrics::gradientVariance).toArray())));
         }
-        INDArray digits = split.testImages(run.config(), GRID_DIGITS);
-        INDArray recon = run.trainer().reconstruct(digits, run.config().seed());
         int n = (int) digits.size(0);
         double[][] images = new double[2 * n][];
         double[][] d = digits.castTo(DataType.DOUBLE).toDoubleMatrix();

@@ -78,6 +78,10 @@ public final class VaeRun {
         }
         Map<String, Object> m = Json.mapper().readValue(f.toFile(),
                 new TypeReference<LinkedHashMap<String, Object>>() { });
+        if (m.containsKey("command")) {
+            throw new IllegalArgumentException(dir + " holds a '" + m.get("command") + "' run; continue it with './relax "
+                    + m.get("command") + " --resume " + dir + "'");
+        }
         return VaeRunConfig.fromMap(m);
     }
 
@@ -154,10 +158,15 @@ public final class VaeRun {
     }
 
     private void writeMetrics() throws IOException {
+        writeMetrics(dir, config, trainer.history());
+    }
+
+    /** {@code metrics.csv} and {@code metrics.json} of a run's history (shared with {@link Dl4jVaeRun}). */
+    static void writeMetrics(Path dir, VaeRunConfig config, List<EpochMetrics> history) throws IOException {
         StringBuilder csv = new StringBuilder("epoch,train_nelbo,test_nelbo,seconds,samples_per_sec,steps,gradient_variance,"
                 + "validation_nelbo,test_iwae,validation_iwae\n");
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (EpochMetrics m : trainer.history()) {
+        for (EpochMetrics m : history) {
             csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.3f,%.1f,%d,%s,%s,%s,%s%n", m.epoch(), m.trainNelbo(),
                     m.testNelbo(), m.seconds(), m.samplesPerSec(), m.steps(),
                     Double.isNaN(m.gradientVariance()) ? "" : String.format(Locale.ROOT, "%.6g", m.gradientVariance()),
@@ -168,7 +177,7 @@ public final class VaeRun {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("config", config.toMap());
         doc.put("epochs", rows);
-        doc.putAll(EpochMetrics.bestValidationSummary(trainer.history()));
+        doc.putAll(EpochMetrics.bestValidationSummary(history));
         writeAtomically(dir.resolve(METRICS_JSON), Json.pretty(doc));
     }
 

@@ -1,0 +1,220 @@
+package io.relaxsd.examples.cli;
+
+import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.examples.util.Json;
+import io.relaxsd.examples.vae.Dl4jVaeRun;
+import io.relaxsd.examples.vae.EpochMetrics;
+import io.relaxsd.examples.vae.EstimatorDefaults;
+import io.relaxsd.examples.vae.OptimizerKind;
+import io.relaxsd.examples.vae.VaeData;
+import io.relaxsd.examples.vae.VaeRun;
+import io.relaxsd.examples.vae.VaeRunConfig;
+import io.relaxsd.examples.vae.VaeSetup;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./relax dl4j-vae}: the VAE of {@code ./relax vae} as a DL4J {@code MultiLayerNetwork} of Dense
+ * layers and the project's stochastic layer, trained with {@code fit()} ({@link Dl4jVaeRun} describes
+ * the network, the loss scale and how the −ELBO is measured). Same data, defaults, output and files as
+ * {@code ./relax vae}, for one estimator and seed.
+ *
+ * <p>The estimators accepted are those the stochastic layer's {@code build()} accepts; anything it
+ * rejects is reported as one usage line.
+ */
+@Command(name = "dl4j-vae", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Train the discrete-latent MNIST VAE as a DL4J MultiLayerNetwork with fit():",
+            "Dense encoder -> logits -> stochastic layer (estimator, KL to the uniform",
+            "prior) -> Dense decoder -> sigmoid output with binary cross-entropy.",
+            "",
+            "The same model, data and defaults as './relax vae' (see its --help): per-",
+            "estimator lr/tau/optimizer from the ReinMax paper's table (reinmax 7e-4/1.5,",
+            "st 1e-3/1.5, ... RAdam; others 1e-3/1.0 Adam), weights and biases uniform in",
+            "+-1/sqrt(fan_in). The noise stream is the layer's. Test -ELBO: one",
+            "hard sample per test image.",
+            "Estimators: whatever the DL4J stochastic layers accept.",
+            ""},
+        footer = {"", "Examples:",
+            "  ./relax dl4j-vae --estimator reinmax --latent 8x16 --epochs 10",
+            "  ./relax dl4j-vae --estimator st --epochs 5 --out runs/dl4j-st",
+            "  ./relax dl4j-vae --resume runs/dl4j-st --epochs 10"})
+public final class DL4JVaeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--estimator", paramLabel = "NAME", description = "estimator (default: ${DEFAULT-VALUE})")
+    String estimator = "reinmax";
+
+    @Option(names = "--setup", paramLabel = "SETUP", description = "categorical | binary-linear | binary-nonlinear (default: ${DEFAULT-VALUE})")
+    String setup = VaeSetup.CATEGORICAL;
+
+    @Option(names = "--latent", paramLabel = "CxL", description = "categorical latent: C categories x L variables (default: ${DEFAULT-VALUE})")
+    String latent = "8x16";
+
+    @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
+    int epochs = 10;
+
+    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 100;
+
+    @Option(names = "--lr", description = "learning rate (default: per estimator)")
+    Double lr;
+
+    @Option(names = "--temperature", description = "temperature tau (default: per estimator)")
+    Double temperature;
+
+    @Option(names = "--k", description = "conditional samples K (Gumbel-Rao, ReinMax-Rao/CV; default: library default)")
+    Integer k;
+
+    @Option(names = "--optimizer", description = "radam | adam (default: per estimator)")
+    String optimizer;
+
+    @Option(names = "--binarize", description = "binary setups: threshold | dynamic (default: ${DEFAULT-VALUE})")
+    String binarize = "dynamic";
+
+    @Option(names = "--train-limit", paramLabel = "N", description = "use the first N training images (default: all)")
+    int trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "N", description = "use the first N test images (default: all)")
+    int testLimit;
+
+    @Option(names = "--eval-batch", paramLabel = "N", description = "rows per test batch (default: ${DEFAULT-VALUE})")
+    int evalBatch = 1000;
+
+    @Option(names = "--seed", description = "seed of weights, noise and data order (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", description = "CPU threads for ND4J (default: ${DEFAULT-VALUE})")
+    int threads = 1;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "MNIST directory (default: the cache, downloaded on first use)")
+    Path data;
+
+    @Option(names = "--json", description = "print one JSON object per epoch and a final summary")
+    boolean json;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "write metrics, plots, config, provenance and checkpoints here")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue a killed run from its last checkpoint (its saved options are used; --epochs may extend it)")
+    Path resume;
+
+    private final VaeCommand.DataLoader loader;
+
+    public DL4JVaeCommand() {
+        this(VaeData::load);
+    }
+
+    /** With another data source (tests pass in-memory images). */
+    public DL4JVaeCommand(VaeCommand.DataLoader loader) {
+        this.loader = loader;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            return run();
+        } catch (IllegalStateException | IOException e) {
+            spec.commandLine().getOut().flush();
+            spec.commandLine().getErr().println("relax: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+    }
+
+    private int run() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        VaeRunConfig cfg;
+        Dl4jVaeRun run;
+        Path dir = resume != null ? resume : out;
+        try {
+            if (resume != null) {
+                if (!Files.isDirectory(resume)) {
+                    throw new IllegalArgumentException("--resume: no such directory: " + resume);
+                }
+                cfg = Dl4jVaeRun.savedConfig(resume);
+                if (spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
+                    cfg = cfg.withEpochs(epochs);
+                }
+            } else {
+                cfg = buildConfig();
+            }
+            Threads.apply(threads);
+            // the stochastic layer's build() decides which estimators it takes
+            Dl4jVaeRun.configuration(cfg.setup(), cfg.estimator(), cfg.optimizer().create(cfg.learningRate()),
+                    cfg.seed(), null);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        VaeData.Split split = loader.load(data, cfg, stdout, !json);
+        try {
+            run = resume != null ? Dl4jVaeRun.resume(cfg, resume) : Dl4jVaeRun.start(cfg, out);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        String name = cfg.estimator().name();
+        if (!json) {
+            stdout.printf(Locale.ROOT, "%s on %s (DL4J MultiLayerNetwork): lr %.3g, tau %.3g, %s, batch %d, %d epochs, "
+                            + "seed %d, %d train / %d test images%n", name, cfg.setup().label(), cfg.learningRate(),
+                    cfg.estimator().temperature(), cfg.optimizer().id(), cfg.batch(), cfg.epochs(), cfg.seed(),
+                    split.train(cfg).size(), split.test(cfg).size());
+            if (!run.history().isEmpty()) {
+                stdout.printf("resuming after epoch %d%n", run.history().size());
+            }
+        }
+        if (dir != null) {
+            run.writeProvenance(split, commandLine());
+        }
+        VaeCommand.Progress progress = new VaeCommand.Progress(stdout, json, name, cfg.epochs());
+        for (EpochMetrics m : run.history()) {
+            progress.onEpoch(m);
+        }
+        List<EpochMetrics> history = run.train(split.train(cfg), split.test(cfg), progress);
+        if (dir != null) {
+            run.writeRunFiles(split);
+        }
+        EpochMetrics last = history.get(history.size() - 1);
+        Map<String, Object> summary = VaeCommand.summary(cfg, history);
+        if (json) {
+            stdout.println(Json.line(summary));
+        } else {
+            stdout.printf(Locale.ROOT, "%s: final test -ELBO %.2f (train %.2f) after %d epochs, %.1f ms/step%n", name,
+                    last.testNelbo(), last.trainNelbo(), last.epoch(), (Double) summary.get("ms_per_step"));
+        }
+        stdout.flush();
+        return 0;
+    }
+
+    private VaeRunConfig buildConfig() {
+        VaeSetup s = VaeSetup.parse(setup, latent);
+        String name = estimator.trim().toLowerCase(Locale.ROOT);
+        EstimatorDefaults d = EstimatorDefaults.of(name);
+        EstimatorConfig.Builder b = EstimatorConfig.builder(name)
+                .temperature(temperature != null ? temperature : d.temperature());
+        if (k != null) {
+            b.samples(k);
+        }
+        OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
+        return new VaeRunConfig(s, b.build(), opt, lr != null ? lr : d.learningRate(), batch, epochs, seed, trainLimit,
+                testLimit, VaeRunConfig.Binarization.parse(binarize), evalBatch);
+    }
+
+    private List<String> commandLine() {
+        List<String> args = new ArrayList<>(List.of("relax", "dl4j-vae"));
+        args.addAll(spec.commandLine().getParseResult().originalArgs());
+        return args;
+    }
+}
