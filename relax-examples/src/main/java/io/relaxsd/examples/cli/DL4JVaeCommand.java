@@ -79,6 +79,10 @@ public final class DL4JVaeCommand implements Callable<Integer> {
     @Option(names = "--k", description = "conditional samples K (Gumbel-Rao, ReinMax-Rao/CV; default: library default)")
     Integer k;
 
+    @Option(names = "--surrogate", paramLabel = "KIND", description = "relax: mlp | mlp-of-relaxed (a layer cannot "
+            + "evaluate f at relaxed inputs; default: mlp)")
+    String surrogate;
+
     @Option(names = "--optimizer", description = "radam | adam (default: per estimator)")
     String optimizer;
 
@@ -206,6 +210,11 @@ public final class DL4JVaeCommand implements Callable<Integer> {
                 .temperature(temperature != null ? temperature : d.temperature());
         if (k != null) {
             b.samples(k);
+        }
+        if (name.equals("relax")) {   // the layers' own default surrogate: the library's needs f at relaxed inputs
+            b.surrogate(surrogate == null ? EstimatorConfig.SurrogateKind.MLP : SurrogateOption.parse(surrogate, List.of(name)));
+        } else if (surrogate != null) {
+            SurrogateOption.parse(surrogate, List.of(name));   // one line: --surrogate applies to relax only
         }
         OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
         return new VaeRunConfig(s, b.build(), opt, lr != null ? lr : d.learningRate(), batch, epochs, seed, trainLimit,

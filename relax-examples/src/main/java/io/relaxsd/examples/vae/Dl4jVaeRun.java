@@ -1,5 +1,8 @@
 package io.relaxsd.examples.vae;
 
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import io.relaxsd.layers.PerExampleScoreLoss;
+import io.relaxsd.estimator.Estimators;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.examples.util.AtomicFiles;
@@ -124,10 +127,16 @@ public final class Dl4jVaeRun {
             list.layer(new DenseLayer.Builder().nIn(in).nOut(hidden[i]).activation(act).build());
             in = hidden[i];
         }
-        list.layer(new OutputLayer.Builder(new SigmoidBceLoss()).nIn(in).nOut(VaeSetup.PIXELS)
+        // score-function layers read f(b) per example from the output layer's loss (the layers' score channel)
+        ILossFunction loss = Estimators.isScoreFunction(estimator.name())
+                ? new PerExampleScoreLoss(new SigmoidBceLoss(), SCORE_CHANNEL) : new SigmoidBceLoss();
+        list.layer(new OutputLayer.Builder(loss).nIn(in).nOut(VaeSetup.PIXELS)
                 .activation(Activation.SIGMOID).build());
         return list.build();
     }
+
+    /** The channel on which the reconstruction loss reaches REINFORCE and RELAX layers. */
+    static final String SCORE_CHANNEL = "reconstruction";
 
     /**
      * Biases uniform in ±1/√fan_in, as PyTorch's {@code nn.Linear} and {@link Mlp} (DL4J can only start
@@ -149,14 +158,18 @@ public final class Dl4jVaeRun {
     }
 
     private static StochasticLayer stochasticLayer(VaeSetup setup, EstimatorConfig estimator, Long layerSeed) {
-        if (setup.binary()) {
-            BernoulliStochasticLayer.Builder b = new BernoulliStochasticLayer.Builder().units(setup.variables())
-                    .estimator(estimator).klWeight(1.0);
-            return (layerSeed == null ? b : b.seed(layerSeed)).build();
+        boolean score = Estimators.isScoreFunction(estimator.name());
+        StochasticLayer.Builder<?> b = setup.binary()
+                ? new BernoulliStochasticLayer.Builder().units(setup.variables())
+                : new CategoricalStochasticLayer.Builder().groups(setup.variables()).categories(setup.categories());
+        b.estimator(estimator).klWeight(1.0);
+        if (score) {
+            b.scoreFrom(SCORE_CHANNEL);
         }
-        CategoricalStochasticLayer.Builder b = new CategoricalStochasticLayer.Builder().groups(setup.variables())
-                .categories(setup.categories()).estimator(estimator).klWeight(1.0);
-        return (layerSeed == null ? b : b.seed(layerSeed)).build();
+        if (layerSeed != null) {
+            b.seed(layerSeed);
+        }
+        return (StochasticLayer) b.build();
     }
 
     /** A fresh run; {@code dir} may be null (no files). */

@@ -65,8 +65,9 @@ class DL4JVaeCommandTest {
     void badInputGivesOneLineAndExit2(@TempDir Path tmp) {
         assertUsageError(run("--latent", "8by16"), "latent must be CxL");
         assertUsageError(run("--estimator", "no-such-estimator"), "no-such-estimator");
-        // the layers take pathwise estimators only (until score-function layers exist)
-        assertUsageError(run("--estimator", "reinforce"), "'reinforce' is a score-function estimator");
+        // the layers take REINFORCE and RELAX with surrogates that need f at D only
+        assertUsageError(run("--estimator", "rebar"), "relaxed inputs");
+        assertUsageError(run("--estimator", "relax", "--surrogate", "relaxed-loss-plus-mlp"), "cannot run in a layer");
         assertUsageError(run("--setup", "ternary"), "setup must be one of");
         assertUsageError(run("--optimizer", "sgd"), "optimizer must be radam or adam");
         assertUsageError(run("--batch", "0"), "batch must be >= 1");
@@ -96,6 +97,19 @@ class DL4JVaeCommandTest {
         assertTrue(e1 > 300 && e1 < 700, "epoch 1 -ELBO " + e1);
         assertTrue(e2 < e1 - 20, "train -ELBO " + e1 + " -> " + e2);
         assertTrue(objs.get(1).get("test_nelbo").asDouble() < objs.get(0).get("test_nelbo").asDouble(), r.out());
+    }
+
+    /** REINFORCE and RELAX layers train through fit(): the output loss publishes f(b) on the layers' channel. */
+    @Test
+    void scoreFunctionLayersTrain() throws Exception {
+        for (String est : new String[] {"reinforce", "relax"}) {
+            Result r = run(concat(SMALL, "--estimator", est, "--epochs", "2", "--lr", "3e-3", "--batch", "10"));
+            assertEquals(0, r.exit(), est + ": " + r.err());
+            List<JsonNode> objs = r.json();
+            double e1 = objs.get(0).get("train_nelbo").asDouble();
+            double e2 = objs.get(1).get("train_nelbo").asDouble();
+            assertTrue(Double.isFinite(e2) && e2 < e1 - 5, est + ": train -ELBO " + e1 + " -> " + e2);
+        }
     }
 
     /** A run stopped after epoch 1 and resumed to epoch 3 ends with exactly the uninterrupted run's numbers. */
