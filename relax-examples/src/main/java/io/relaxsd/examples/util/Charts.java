@@ -38,9 +38,24 @@ public final class Charts {
         }
     }
 
-    /** A line chart of several series; {@code logY} for a logarithmic y axis. */
+    /**
+     * A line chart of several series; {@code logY} for a logarithmic y axis where the values span at least a
+     * decade (XChart labels a log axis at powers of ten only, so a narrower range would get no tick labels:
+     * it keeps a linear axis).
+     */
     public static void line(Path file, String title, String xLabel, String yLabel, boolean logY,
                             Iterable<Series> series) throws IOException {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        for (Series s : series) {
+            for (double v : s.y()) {
+                if (v > 0 && Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        logY = logY && hi >= 10 * lo;
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel)
                 .yAxisTitle(yLabel).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
