@@ -21,10 +21,48 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 
-/** The README's RELAX layer snippet, verbatim, built and trained on random binary data. */
+/** The README's DL4J snippets (pathwise layer, RELAX layer), verbatim, built and trained on random binary data. */
 class ReadmeSnippetTest {
+
+    @Test
+    void readmePathwiseLayerSnippetBuildsAndTrains() throws Exception {
+        // ---- README snippet (section "Using it from DL4J") ----
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(42).updater(new Adam(1e-3)).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(256).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nIn(256).nOut(16 * 8).activation(Activation.IDENTITY).build()) // logits
+                .layer(new CategoricalStochasticLayer.Builder()
+                        .groups(16).categories(8)              // 16 one-hot groups of 8 categories
+                        .estimator("reinmax").temperature(1.3) // any pathwise estimator, see below
+                        .inferenceMode(InferenceMode.ARGMAX)   // or PROBABILITIES
+                        .klWeight(1.0)                         // + KL(q ‖ uniform) per example: a discrete VAE
+                        .build())
+                .layer(new DenseLayer.Builder().nIn(16 * 8).nOut(256).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(256).nOut(784)
+                        .activation(Activation.SIGMOID).build())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        net.fit(trainIterator(), 2);
+        // ---- end of snippet ----
+
+        String readme = Files.readString(Path.of("..", "README.md"));
+        for (String line : new String[] {".groups(16).categories(8)", ".estimator(\"reinmax\").temperature(1.3)",
+                ".inferenceMode(InferenceMode.ARGMAX)", ".klWeight(1.0)",
+                ".layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(256).nOut(784)",
+                "net.fit(trainIterator, 10);"}) {
+            assertTrue(readme.contains(line), "README snippet line: " + line);
+        }
+        double before = net.score(trainIterator().next());
+        net.fit(trainIterator(), 5);
+        double after = net.score(trainIterator().next());
+        assertTrue(after < before, "the score falls: " + before + " -> " + after);
+        INDArray out = net.output(trainIterator().next().getFeatures(), false);
+        assertEquals(784, out.size(1));
+    }
 
     @Test
     void readmeRelaxLayerSnippetBuildsAndTrains() throws Exception {
