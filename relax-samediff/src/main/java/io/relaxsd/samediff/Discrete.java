@@ -10,6 +10,7 @@ import io.relaxsd.estimator.ScoreEstimate;
 import io.relaxsd.estimator.ScoreFunctionEstimator;
 import io.relaxsd.estimator.ScoreNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.api.ops.random.impl.UniformDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -262,6 +264,41 @@ public final class Discrete {
     }
 
     /**
+     * As {@link #drawNoise(long, Random)}, drawn into the arrays {@code feed} already holds under the
+     * noise placeholders' names where their shape and type fit (no allocation), and into new arrays put
+     * into {@code feed} otherwise. The values are the ones {@code drawNoise} gives from the same
+     * generator state. For a training loop that calls every step: fresh arrays each step leave the
+     * native memory to the garbage collector, which may let it grow by gigabytes before it runs. Any
+     * array in {@code feed} under a noise placeholder's name is overwritten, so do not keep the noise
+     * of one step past the next call. Returns {@code feed}.
+     */
+    public Map<String, INDArray> drawNoiseInto(Map<String, INDArray> feed, long batchSize, Random rng) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        for (NodeInfo n : nodes) {
+            long rows = batchSize * n.variablesPerExample();
+            fill(feed, n.uniformPlaceholder(), rng, n.dataType(), rows, n.width());
+            if (n.conditionalPlaceholder() != null) {
+                fill(feed, n.conditionalPlaceholder(), rng, n.dataType(), n.conditionalSamples(), rows, n.width());
+            }
+        }
+        return feed;
+    }
+
+    private static void fill(Map<String, INDArray> feed, String name, Random rng, DataType dt, long... shape) {
+        INDArray target = feed.get(name);
+        if (target == null || target.dataType() != dt || !Arrays.equals(target.shape(), shape) || target.isView()
+                || target.ordering() != 'c') {
+            feed.put(name, uniform(rng, dt, shape));
+        } else if (dt == DataType.FLOAT) {
+            Nd4j.getExecutioner().exec(new UniformDistribution(target, 0.0, 1.0), rng);
+        } else {
+            target.assign(Nd4j.rand(rng, shape));   // drawn in FLOAT, as drawNoise does
+        }
+    }
+
+    /**
      * {@code data} for {@code SameDiff.fit}: every batch with fresh noise for the nodes built so far
      * appended to its features ({@link NoisyBatches#featureMapping} gives the matching feature mapping).
      */
@@ -275,7 +312,7 @@ public final class Discrete {
     }
 
     private static INDArray uniform(Random rng, DataType dt, long... shape) {
-        INDArray u = Nd4j.rand(rng, shape);
+        INDArray u = Nd4j.rand(rng, shape);   // FLOAT, the default type
         return u.dataType() == dt ? u : u.castTo(dt);
     }
 }

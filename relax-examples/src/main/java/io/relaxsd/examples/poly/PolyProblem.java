@@ -192,6 +192,7 @@ public final class PolyProblem {
         private final ParameterUpdaters control; // null without φ
         private final List<StateUpdate> stateUpdates;
         private final Random rng;
+        private final Map<String, INDArray> noise = new LinkedHashMap<>();   // refilled every step
 
         Model(EstimatorConfig config, Settings s, long seed) {
             this.s = s;
@@ -242,7 +243,7 @@ public final class PolyProblem {
         /** The batch-mean gradient estimate with respect to θ {@code [2n]} and the step's outputs. */
         Map<String, INDArray> gradient() {
             logits.assign(0).addiRowVector(theta);
-            Map<String, INDArray> out = call.run(discrete.drawNoise(s.batch(), rng));
+            Map<String, INDArray> out = call.run(discrete.drawNoiseInto(noise, s.batch(), rng));
             Map<String, INDArray> copy = new LinkedHashMap<>();
             for (Map.Entry<String, INDArray> e : out.entrySet()) {
                 copy.put(e.getKey(), e.getKey().equals(LOGITS) ? e.getValue().sum(0).reshape(1, -1)

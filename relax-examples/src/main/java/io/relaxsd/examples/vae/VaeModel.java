@@ -81,6 +81,7 @@ public final class VaeModel {
     private final List<StateUpdate> stateUpdates = new ArrayList<>();
     private final TwoLayerGraph twoLayer;      // binary-linear-2 only
     private boolean gradientsPrepared;
+    private final Map<String, INDArray> noise = new LinkedHashMap<>();   // refilled by every feed()
 
     private VaeModel(VaeSetup setup, EstimatorConfig estimator, long initSeed) {
         this.setup = setup;
@@ -282,10 +283,13 @@ public final class VaeModel {
         GradFunctions.createQuietly(sd);
     }
 
-    /** The placeholder feed for a batch of pixels {@code x} and freshly drawn noise. */
+    /**
+     * The placeholder feed for a batch of pixels {@code x} and freshly drawn noise. The noise arrays are
+     * reused from call to call (see {@link Discrete#drawNoiseInto}): use a feed before asking for the next.
+     */
     public Map<String, INDArray> feed(INDArray x, Random rng) {
         long b = x.size(0);
-        Map<String, INDArray> feed = new LinkedHashMap<>(discrete.drawNoise(b, rng));
+        Map<String, INDArray> feed = new LinkedHashMap<>(discrete.drawNoiseInto(noise, b, rng));
         feed.put(INPUT, x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT));
         feed.put(INV_BATCH, Nd4j.scalar(DataType.FLOAT, 1.0 / b));
         if (twoLayer != null) {
