@@ -1,6 +1,7 @@
 package io.relaxsd.examples.cli;
 
 import io.relaxsd.estimator.EstimatorConfig;
+import io.relaxsd.estimator.Estimators;
 import io.relaxsd.examples.vae.EstimatorDefaults;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
  * reads it.
  */
 final class EstimatorOptions {
-    @Option(names = "--temperature", description = "temperature tau (default: per estimator, as ./relax vae)")
+    @Option(names = "--temperature", description = "temperature tau (default: per estimator, as ./relax vae; "
+            + "1.0 for every estimator in ./relax poly, as the paper's benchmark)")
     Double temperature;
 
     @Option(names = "--k", description = "conditional samples K (Gumbel-Rao, ReinMax-Rao/CV; default: library default)")
@@ -30,7 +32,7 @@ final class EstimatorOptions {
     String baseline;
 
     @Option(names = "--score-samples", paramLabel = "S",
-            description = "REINFORCE leave-one-out: samples per example (default: library default)")
+            description = "REINFORCE leave-one-out: samples per example (default: 2)")
     Integer scoreSamples;
 
     @Option(names = "--reinmax-temperature", paramLabel = "TAU_RM", description = "reinmax-cv: temperature of its "
@@ -48,8 +50,18 @@ final class EstimatorOptions {
     /** The validated config of estimator {@code name} (one of {@code all}, which --surrogate checks). */
     EstimatorConfig config(String name, List<String> all) {
         String n = name.trim().toLowerCase(Locale.ROOT);
+        return config(n, all, EstimatorDefaults.of(n).temperature());
+    }
+
+    /** As {@link #config(String, List)}, with τ {@code defaultTemperature} unless --temperature is given. */
+    EstimatorConfig config(String name, List<String> all, double defaultTemperature) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        if (!Estimators.names().contains(n)) {
+            throw new IllegalArgumentException("--estimator: unknown name '" + n + "'; known: "
+                    + String.join(", ", Estimators.names()));
+        }
         EstimatorConfig.Builder b = EstimatorConfig.builder(n)
-                .temperature(temperature != null ? temperature : EstimatorDefaults.of(n).temperature());
+                .temperature(temperature != null ? temperature : defaultTemperature);
         if (k != null) {
             b.samples(k);
         }
@@ -72,8 +84,9 @@ final class EstimatorOptions {
                 throw new IllegalArgumentException("--" + e.getMessage());
             }
         }
-        if (scoreSamples != null && n.equals("reinforce")) {
-            b.scoreSamples(scoreSamples);
+        if (n.equals("reinforce") && (scoreSamples != null
+                || (baseline != null && EstimatorConfig.Baseline.parse(baseline) == EstimatorConfig.Baseline.LEAVE_ONE_OUT))) {
+            b.scoreSamples(scoreSamples != null ? scoreSamples : 2);
         }
         if (surrogate != null) {
             EstimatorConfig.SurrogateKind kind = SurrogateOption.parse(surrogate, all);

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -74,29 +75,11 @@ final class PolyCommand implements Callable<Integer> {
     @Option(names = "--latents", defaultValue = "128", description = "Number n of binary latents (default ${DEFAULT-VALUE}).")
     int latents;
 
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Temperature tau (default ${DEFAULT-VALUE}).")
-    double temperature;
+    /** Poly's τ for every estimator unless --temperature says otherwise (the paper's benchmark). */
+    static final double TEMPERATURE = 1.0;
 
-    @Option(names = "--k", description = "Conditional samples K (gumbel-rao, reinmax-rao, reinmax-cv; default: "
-            + "library default, " + EstimatorConfig.DEFAULT_SAMPLES + ").")
-    Integer k;
-
-    @Option(names = "--eta", description = "Control-variate weight eta (reinmax-cv, rebar; default: library default).")
-    Double eta;
-
-    @Option(names = "--alpha", description = "Generalised ReinMax alpha (default: library default).")
-    Double alpha;
-
-    @Option(names = "--baseline", description = "REINFORCE baseline: none (the official code's), running-mean, "
-            + "leave-one-out (default: none).")
-    String baseline;
-
-    @Option(names = "--score-samples", description = "Samples S per example for the leave-one-out baseline (default: 2).")
-    Integer scoreSamples;
-
-    @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp, mlp, "
-            + "mlp-of-relaxed (default: relaxed-loss-plus-mlp).")
-    String surrogate;
+    @Mixin
+    EstimatorOptions estimatorOptions;
 
     @Option(names = "--threads", defaultValue = "1", description = "CPU threads for ND4J (default ${DEFAULT-VALUE}).")
     int threads;
@@ -156,9 +139,8 @@ final class PolyCommand implements Callable<Integer> {
             }
             settings = new PolyProblem.Settings(latents, pnorm, batch, epochs, stepsPerEpoch, lr, 0.01);
             seedList = SeedList.parse("--seeds", seeds);
-            EstimatorConfig.SurrogateKind kind = surrogate == null ? null : SurrogateOption.parse(surrogate, estimators);
             for (String raw : estimators) {
-                configs.add(config(raw.strip().toLowerCase(Locale.ROOT), kind));
+                configs.add(estimatorOptions.config(raw, estimators, TEMPERATURE));
             }
             Threads.apply(threads);
         } catch (IllegalArgumentException e) {
@@ -196,35 +178,6 @@ final class PolyCommand implements Callable<Integer> {
             write(groups, settings, seedList, optimum);
         }
         return 0;
-    }
-
-    private EstimatorConfig config(String name, EstimatorConfig.SurrogateKind kind) {
-        if (!Estimators.names().contains(name)) {
-            throw new IllegalArgumentException("--estimator: unknown name '" + name + "'; known: "
-                    + String.join(", ", Estimators.names()));
-        }
-        EstimatorConfig.Builder b = EstimatorConfig.builder(name).temperature(temperature);
-        if (k != null) {
-            b.samples(k);
-        }
-        if (eta != null) {
-            b.eta(eta);
-        }
-        if (alpha != null) {
-            b.alpha(alpha);
-        }
-        if (name.equals("reinforce")) {
-            EstimatorConfig.Baseline bl = baseline == null ? EstimatorConfig.Baseline.NONE
-                    : EstimatorConfig.Baseline.parse(baseline);
-            b.baseline(bl);
-            if (bl == EstimatorConfig.Baseline.LEAVE_ONE_OUT) {
-                b.scoreSamples(scoreSamples == null ? 2 : scoreSamples);
-            }
-        }
-        if (kind != null && name.equals("relax")) {
-            b.surrogate(kind);
-        }
-        return b.build();
     }
 
     private static String fmt(double v) {
@@ -289,7 +242,7 @@ final class PolyCommand implements Callable<Integer> {
         settings.put("steps_per_epoch", s.stepsPerEpoch());
         settings.put("lr", s.learningRate());
         settings.put("init_scale", s.initScale());
-        settings.put("temperature", temperature);
+        settings.put("temperature", estimatorOptions.temperature != null ? estimatorOptions.temperature : TEMPERATURE);
         settings.put("seeds", seedList);
         settings.put("target", PolyProblem.TARGET);
         List<String> cmd = new ArrayList<>(List.of("relax", "poly"));
