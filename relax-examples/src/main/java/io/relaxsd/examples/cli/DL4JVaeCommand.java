@@ -144,7 +144,8 @@ public final class DL4JVaeCommand implements Callable<Integer> {
             return run();
         } catch (IllegalStateException | IOException e) {
             spec.commandLine().getOut().flush();
-            spec.commandLine().getErr().println("relax: " + e.getMessage());
+            String msg = String.valueOf(e.getMessage());   // Spark's messages run over several lines
+            spec.commandLine().getErr().println("relax: " + msg.lines().findFirst().orElse(msg));
             spec.commandLine().getErr().flush();
             return 1;
         }

@@ -67,6 +67,22 @@ class SparkDl4jVaeCommandTest {
                 + " vs one process " + singleTest);
     }
 
+    /**
+     * REINFORCE and RELAX layers carry over: each worker's output loss publishes f(b) on the layers' score
+     * channel in the worker's own thread, and RELAX's surrogate parameters are averaged like the others.
+     */
+    @Test
+    void scoreFunctionLayersTrainOnSpark() throws Exception {
+        for (String est : new String[] {"reinforce", "relax"}) {
+            DL4JVaeCommandTest.Result r = DL4JVaeCommandTest.run(withEstimator(est, "--epochs", "2", "--spark", "local[2]"));
+            assertEquals(0, r.exit(), est + ": " + r.err());
+            List<JsonNode> objs = r.json();
+            double e1 = objs.get(0).get("train_nelbo").asDouble();
+            double e2 = objs.get(1).get("train_nelbo").asDouble();
+            assertTrue(Double.isFinite(e2) && e2 < e1 - 5, est + ": train -ELBO " + e1 + " -> " + e2);
+        }
+    }
+
     private static void assertUsageError(DL4JVaeCommandTest.Result r, String expected) {
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains(expected), r.err());
