@@ -76,68 +76,82 @@ public final class SparkTraining implements ClusterTraining {
         SparkConf conf = new SparkConf().setAppName("relax dl4j-vae " + cfg.estimator().name()).setMaster(master.strip())
                 .setIfMissing("spark.ui.enabled", "false");
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            sc.setLogLevel("WARN");
-            int workers = sc.defaultParallelism();
-            int perWorker = SparkMaster.examplesPerWorker(master, workers, cfg.batch());
-            NoiseStreamHook noise = new NoiseStreamHook(cfg.seed());
-            List<TrainingHook> hooks = new ArrayList<>();
-            hooks.add(noise);
-            hooks.addAll(extraHooks);
-            ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, perWorker)
-                    .batchSizePerWorker(perWorker)
-                    .averagingFrequency(averaging)
-                    .workerPrefetchNumBatches(0)
-                    .saveUpdater(true)
-                    .rddTrainingApproach(RDDTrainingApproach.Direct)
-                    .repartionData(Repartition.Never)
-                    .collectTrainingStats(false)
-                    .rngSeed(cfg.seed())
-                    .trainingHooks(hooks)
-                    .build();
-            MultiLayerNetwork net = run.network();
-            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, tm);
-            long round = (long) run.history().size() * roundsPerEpoch(train.batchCount(), averaging);
-            while (run.history().size() < cfg.epochs()) {
-                int epoch = run.history().size() + 1;
-                int rounds = roundsPerEpoch(train.batchCount(), averaging);
-                long start = System.nanoTime();
-                double sum = 0;
-                long examples = 0;
-                int steps = 0;
-                Iterator<INDArray> it = train.epoch(epoch);
-                for (int r = 1; it.hasNext(); r++) {
-                    List<Tuple2<Integer, DataSet>> slices = new ArrayList<>();
-                    long n = 0;
-                    int k = 0;
-                    for (; k < averaging && it.hasNext(); k++) {
-                        INDArray x = it.next();
-                        n += x.size(0);
-                        slice(x, workers, slices);
-                    }
-                    noise.round(round++);
-                    long iterations = net.getIterationCount();
-                    JavaRDD<DataSet> rdd = sc.parallelizePairs(slices, workers)
-                            .partitionBy(new HashPartitioner(workers)).values();
-                    sparkNet.fit(rdd);
-                    if (sparkNet.getNetwork() != net) {
-                        throw new IllegalStateException("DL4J's Spark master replaced the network object");
-                    }
-                    // the averaged copies took k steps each: the driver's Adam/RAdam step count follows
-                    net.setIterationCount((int) (iterations + k));
-                    double v = sparkNet.getScore();
-                    if (!Double.isFinite(v)) {
-                        throw new IllegalStateException("the -ELBO became " + v + " in epoch " + epoch + ", round " + r
-                                + "; try a lower learning rate");
-                    }
-                    sum += v * n;
-                    examples += n;
-                    steps += k;
-                    events.onStep(epoch, r, Math.max(r, rounds), sum / examples);
+            try {
+                trainEpochs(sc, run, master, averaging, train, test, events);
+            } catch (IllegalStateException e) {
+                if (sc.sc().isStopped()) {      // Spark says only "Cannot call methods on a stopped SparkContext"
+                    throw new IllegalStateException("--spark " + master + ": Spark stopped the application (an "
+                            + "unreachable master, or executors that failed: see Spark's error above)", e);
                 }
-                run.endEpoch(sum, examples, (System.nanoTime() - start) / 1e9, steps, test, events);
+                throw e;
             }
         }
         return run.history();
+    }
+
+    private void trainEpochs(JavaSparkContext sc, Dl4jVaeRun run, String master, int averaging, ImageBatches train,
+                             ImageBatches test, VaeRun.Events events) throws IOException {
+        VaeRunConfig cfg = run.config();
+        sc.setLogLevel("WARN");
+        int workers = sc.defaultParallelism();
+        int perWorker = SparkMaster.examplesPerWorker(master, workers, cfg.batch());
+        NoiseStreamHook noise = new NoiseStreamHook(cfg.seed());
+        List<TrainingHook> hooks = new ArrayList<>();
+        hooks.add(noise);
+        hooks.addAll(extraHooks);
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, perWorker)
+                .batchSizePerWorker(perWorker)
+                .averagingFrequency(averaging)
+                .workerPrefetchNumBatches(0)
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartionData(Repartition.Never)
+                .collectTrainingStats(false)
+                .rngSeed(cfg.seed())
+                .trainingHooks(hooks)
+                .build();
+        MultiLayerNetwork net = run.network();
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, tm);
+        long round = (long) run.history().size() * roundsPerEpoch(train.batchCount(), averaging);
+        while (run.history().size() < cfg.epochs()) {
+            int epoch = run.history().size() + 1;
+            int rounds = roundsPerEpoch(train.batchCount(), averaging);
+            long start = System.nanoTime();
+            double sum = 0;
+            long examples = 0;
+            int steps = 0;
+            Iterator<INDArray> it = train.epoch(epoch);
+            for (int r = 1; it.hasNext(); r++) {
+                List<Tuple2<Integer, DataSet>> slices = new ArrayList<>();
+                long n = 0;
+                int k = 0;
+                for (; k < averaging && it.hasNext(); k++) {
+                    INDArray x = it.next();
+                    n += x.size(0);
+                    slice(x, workers, slices);
+                }
+                noise.round(round++);
+                long iterations = net.getIterationCount();
+                JavaRDD<DataSet> rdd = sc.parallelizePairs(slices, workers)
+                        .partitionBy(new HashPartitioner(workers)).values();
+                sparkNet.fit(rdd);
+                if (sparkNet.getNetwork() != net) {
+                    throw new IllegalStateException("DL4J's Spark master replaced the network object");
+                }
+                // the averaged copies took k steps each: the driver's Adam/RAdam step count follows
+                net.setIterationCount((int) (iterations + k));
+                double v = sparkNet.getScore();
+                if (!Double.isFinite(v)) {
+                    throw new IllegalStateException("the -ELBO became " + v + " in epoch " + epoch + ", round " + r
+                            + "; try a lower learning rate");
+                }
+                sum += v * n;
+                examples += n;
+                steps += k;
+                events.onStep(epoch, r, Math.max(r, rounds), sum / examples);
+            }
+            run.endEpoch(sum, examples, (System.nanoTime() - start) / 1e9, steps, test, events);
+        }
     }
 
     private static int roundsPerEpoch(int batches, int averaging) {

@@ -33,6 +33,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>The estimators accepted are those the stochastic layer's {@code build()} accepts; anything it
  * rejects is reported as one usage line.
+ *
+ * <p>{@code --spark MASTER} trains the same network on Apache Spark through the {@link ClusterTraining}
+ * on the class path (module relax-spark, which {@code ./relax} adds when it sees {@code --spark}).
  */
 @Command(name = "dl4j-vae", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
