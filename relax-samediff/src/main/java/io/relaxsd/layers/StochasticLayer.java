@@ -43,7 +43,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  *       (averaged over the mini-batch, like DL4J's losses) and its gradient to the logits;</li>
  *   <li>{@code seed}: seed of the layer's own noise generator (and of the surrogate's initial
  *       parameters); null derives it from the network seed and the layer index, so that equal
- *       configurations sample equally.</li>
+ *       configurations sample equally (data-parallel copies: {@link NoiseStreams}).</li>
  * </ul>
  *
  * <p>Score-function estimators ({@code reinforce}, {@code relax}) need the per-example loss f(b) of

@@ -36,7 +36,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
 
+    /** Stream index under which {@link NoiseStreams} derives a worker's layer seed. */
+    private static final long STREAM = 0x5752_4B52L;
+
     private final long seed;
+    /** {@link NoiseStreams}' stream of this copy, or null: the layer's own seed. */
+    private transient Long noiseStream;
     private transient Random rng;
     private transient long drawStep = Long.MIN_VALUE;
     private transient int drawsInStep;
@@ -69,13 +74,24 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
             drawStep = step;
             drawsInStep = 0;
         }
-        long drawSeed = drawSeed(seed, getEpochCount(), getIterationCount(), drawsInStep++);
+        long base = noiseStream == null ? seed : streamSeed(seed, noiseStream);
+        long drawSeed = drawSeed(base, getEpochCount(), getIterationCount(), drawsInStep++);
         if (rng == null) {
             rng = Seeds.generator(drawSeed);
         } else {
             Seeds.reseed(rng, drawSeed);
         }
         return rng;
+    }
+
+    /** The layer seed of a copy on noise stream {@code stream} ({@link NoiseStreams}). */
+    static long streamSeed(long layerSeed, long stream) {
+        return Seeds.derive(Seeds.derive(layerSeed, STREAM), stream);
+    }
+
+    /** Sets this copy's noise stream (null: the layer's own seed). */
+    void noiseStream(Long stream) {
+        this.noiseStream = stream;
     }
 
     /** The seed of training draw {@code draw} (0, 1, …) of the given epoch and iteration. */

@@ -2,6 +2,7 @@ package io.relaxsd.examples.cli;
 
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.examples.util.Json;
+import io.relaxsd.examples.vae.ClusterTraining;
 import io.relaxsd.examples.vae.Dl4jVaeRun;
 import io.relaxsd.examples.vae.EpochMetrics;
 import io.relaxsd.examples.vae.EstimatorDefaults;
@@ -32,6 +33,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>The estimators accepted are those the stochastic layer's {@code build()} accepts; anything it
  * rejects is reported as one usage line.
+ *
+ * <p>{@code --spark MASTER} trains the same network on Apache Spark through the {@link ClusterTraining}
+ * on the class path (module relax-spark, which {@code ./relax} adds when it sees {@code --spark}).
  */
 @Command(name = "dl4j-vae", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
@@ -49,7 +53,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  ./relax dl4j-vae --estimator reinmax --latent 8x16 --epochs 10",
             "  ./relax dl4j-vae --estimator st --epochs 5 --out runs/dl4j-st",
-            "  ./relax dl4j-vae --resume runs/dl4j-st --epochs 10"})
+            "  ./relax dl4j-vae --resume runs/dl4j-st --epochs 10",
+            "  ./relax dl4j-vae --estimator st --spark 'local[2]' --epochs 5"})
 public final class DL4JVaeCommand implements Callable<Integer> {
 
     @Spec
@@ -113,6 +118,15 @@ public final class DL4JVaeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "write metrics, plots, config, provenance and checkpoints here")
     Path out;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "train on Apache Spark with DL4J's parameter "
+            + "averaging: local[N] (N worker threads), spark://HOST:PORT, yarn, k8s://...; each worker trains on "
+            + "batch/N examples per step (needs the relax-spark module, which ./relax adds)")
+    String spark;
+
+    @Option(names = "--averaging", paramLabel = "N", description = "with --spark: steps between parameter "
+            + "averages (default: ${DEFAULT-VALUE})")
+    int averaging = 1;
+
     @Option(names = "--resume", paramLabel = "DIR", description = "continue a killed run from its last checkpoint (its saved options are used; --epochs may extend it)")
     Path resume;
 
@@ -133,7 +147,8 @@ public final class DL4JVaeCommand implements Callable<Integer> {
             return run();
         } catch (IllegalStateException | IOException e) {
             spec.commandLine().getOut().flush();
-            spec.commandLine().getErr().println("relax: " + e.getMessage());
+            String msg = String.valueOf(e.getMessage());   // Spark's messages run over several lines
+            spec.commandLine().getErr().println("relax: " + msg.lines().findFirst().orElse(msg));
             spec.commandLine().getErr().flush();
             return 1;
         }
@@ -143,6 +158,7 @@ public final class DL4JVaeCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         VaeRunConfig cfg;
         Dl4jVaeRun run;
+        ClusterTraining cluster = null;
         Path dir = resume != null ? resume : out;
         try {
             if (resume != null) {
@@ -160,6 +176,13 @@ public final class DL4JVaeCommand implements Callable<Integer> {
             // the stochastic layer's build() decides which estimators it takes
             Dl4jVaeRun.configuration(cfg.setup(), cfg.estimator(), cfg.optimizer().create(cfg.learningRate()),
                     cfg.seed(), null);
+            if (spark != null) {
+                cluster = ClusterTraining.find().orElseThrow(() -> new IllegalArgumentException("--spark: the Spark "
+                        + "trainer (module relax-spark) is not on the class path; start it with ./relax"));
+                cluster.check(spark, averaging, cfg);
+            } else if (spec.commandLine().getParseResult().hasMatchedOption("--averaging")) {
+                throw new IllegalArgumentException("--averaging applies to --spark only");
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -171,8 +194,9 @@ public final class DL4JVaeCommand implements Callable<Integer> {
         }
         String name = cfg.estimator().name();
         if (!json) {
-            stdout.printf(Locale.ROOT, "%s on %s (DL4J MultiLayerNetwork): lr %.3g, tau %.3g, %s, batch %d, %d epochs, "
-                            + "seed %d, %d train / %d test images%n", name, cfg.setup().label(), cfg.learningRate(),
+            stdout.printf(Locale.ROOT, "%s on %s (DL4J MultiLayerNetwork%s): lr %.3g, tau %.3g, %s, batch %d, %d epochs, "
+                            + "seed %d, %d train / %d test images%n", name, cfg.setup().label(),
+                    spark == null ? "" : ", Spark " + spark + ", averaging every " + averaging + " steps", cfg.learningRate(),
                     cfg.estimator().temperature(), cfg.optimizer().id(), cfg.batch(), cfg.epochs(), cfg.seed(),
                     split.train(cfg).size(), split.test(cfg).size());
             if (!run.history().isEmpty()) {
@@ -186,7 +210,8 @@ public final class DL4JVaeCommand implements Callable<Integer> {
         for (EpochMetrics m : run.history()) {
             progress.onEpoch(m);
         }
-        List<EpochMetrics> history = run.train(split.train(cfg), split.test(cfg), progress);
+        List<EpochMetrics> history = cluster == null ? run.train(split.train(cfg), split.test(cfg), progress)
+                : cluster.train(run, spark, averaging, split.train(cfg), split.test(cfg), progress);
         if (dir != null) {
             run.writeRunFiles(split);
         }

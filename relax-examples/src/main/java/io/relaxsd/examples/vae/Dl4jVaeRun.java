@@ -281,21 +281,33 @@ public final class Dl4jVaeRun {
                 step++;
                 events.onStep(epoch, step, Math.max(step, stepsInEpoch), sum / examples);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            if (examples == 0) {
-                throw new IllegalStateException("the training data yielded no batches");
-            }
-            net.incrementEpochCount();
-            EpochMetrics m = new EpochMetrics(epoch, sum / examples, evaluate(test, epoch), seconds,
-                    examples / seconds, step, Double.NaN);
-            history.add(m);
-            if (dir != null) {
-                VaeRun.writeMetrics(dir, config, history);
-                saveCheckpoint();
-            }
-            events.onEpoch(m);
+            endEpoch(sum, examples, (System.nanoTime() - start) / 1e9, step, test, events);
         }
         return history();
+    }
+
+    /**
+     * Ends the next epoch after its training steps (here or on a cluster, {@link ClusterTraining}): advances
+     * the network's epoch count, evaluates the test −ELBO, writes metrics and checkpoint, reports it.
+     *
+     * @param nelboSum Σ over the epoch's steps of (step −ELBO × examples of the step)
+     */
+    public EpochMetrics endEpoch(double nelboSum, long examples, double seconds, int steps, ImageBatches test,
+                                 VaeRun.Events events) throws IOException {
+        if (examples == 0) {
+            throw new IllegalStateException("the training data yielded no batches");
+        }
+        int epoch = history.size() + 1;
+        net.incrementEpochCount();
+        EpochMetrics m = new EpochMetrics(epoch, nelboSum / examples, evaluate(test, epoch), seconds,
+                examples / seconds, steps, Double.NaN);
+        history.add(m);
+        if (dir != null) {
+            VaeRun.writeMetrics(dir, config, history);
+            saveCheckpoint();
+        }
+        events.onEpoch(m);
+        return m;
     }
 
     /**
