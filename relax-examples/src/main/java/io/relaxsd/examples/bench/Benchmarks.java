@@ -96,6 +96,57 @@ public final class Benchmarks {
         }
     }
 
+    /**
+     * The DL4J benchmark: for each estimator, the {@code ./relax dl4j-vae} network with its stochastic
+     * layer against the same network with a plain sigmoid bottleneck, {@code fit()} steps interleaved;
+     * one JSON object (or table row) per estimator. RELAX uses {@code surrogate}, which must be one a
+     * layer can run (MLP or MLP_OF_RELAXED).
+     */
+    public void runDl4j(List<String> names, EstimatorConfig.SurrogateKind surrogate, String latent, int batch, int warmup,
+                        int steps, int threads, Path chart) throws IOException {
+        int[] cl = VaeSetup.parseLatent(latent);
+        VaeSetup setup = VaeSetup.categorical(cl[0], cl[1]);
+        Dl4jBenchmark bench = new Dl4jBenchmark(setup, batch, warmup, steps);
+        long total = (long) names.size() * (warmup + steps);
+        Map<String, Double> samplesPerSec = new LinkedHashMap<>();
+        try (ProgressBar bar = ProgressBar.create("bench", total, json)) {
+            if (!json) {
+                System.out.printf(Locale.ROOT, "DL4J MultiLayerNetwork VAE %s, batch %d, %d thread(s), ND4J Adam, fit() "
+                        + "on one fixed batch; each stochastic layer timed step by step in turn with the same network "
+                        + "with a plain sigmoid bottleneck and a GEMM probe%n", setup.label(), batch, threads);
+                System.out.printf(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %9s%n", "estimator", "steps/s",
+                        "samples/s", "med ms", "p90 ms", "plain ms", "x plain", "roofline");
+            }
+            for (String name : names) {
+                bar.status(name);
+                EstimatorConfig.Builder b = EstimatorConfig.builder(name)
+                        .temperature(EstimatorDefaults.of(name).temperature());
+                boolean relax = name.equals("relax");
+                if (relax) {
+                    b.surrogate(surrogate);
+                }
+                Map<String, Object> rec = bench.record(name, threads, bench.measure(b.build(), bar::step));
+                if (relax) {
+                    rec.put("surrogate", surrogate.id());
+                }
+                samplesPerSec.put(name, (Double) rec.get("samples_per_sec"));
+                if (json) {
+                    System.out.println(Json.line(rec));
+                } else {
+                    System.out.printf(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f%n", name,
+                            rec.get("steps_per_sec"), rec.get("samples_per_sec"), rec.get("ms_per_step_median"),
+                            rec.get("ms_per_step_p90"), rec.get("plain_ms_per_step_median"), rec.get("overhead_vs_plain"),
+                            rec.get("roofline_fraction"));
+                }
+                System.out.flush();
+            }
+        }
+        if (chart != null) {
+            Charts.bars(chart, String.format(Locale.ROOT, "DL4J VAE %s training throughput, batch %d, %d thread(s)",
+                    setup.label(), batch, threads), "samples/s", samplesPerSec);
+        }
+    }
+
     /** The JMH microbenchmarks of the estimator nodes (pathwise ones), one fork. */
     public void runJmh(List<String> requested) {
         List<String> names = requested.stream().filter(n -> !Estimators.isScoreFunction(n)).toList();
