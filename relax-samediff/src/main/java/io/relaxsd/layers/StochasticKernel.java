@@ -194,7 +194,8 @@ final class StochasticKernel {
 
     /** True if every call made so far runs from a replay (none was refused and fell back to the session). */
     boolean replaying() {
-        return replay && calls.values().stream().allMatch(ReplayedCall::replaying);
+        return replay && (training == null || training.replaying())
+                && calls.values().stream().allMatch(ReplayedCall::replaying);
     }
 
     /**

@@ -25,10 +25,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@link StochasticKernel}, one per data type) and its own seeded noise generator.
  *
  * <p>{@link #activate} in training mode draws the noise, runs the forward pass and keeps noise and
- * logits; {@link #backpropGradient} feeds the same noise, logits and ε to the graph's
- * {@code calculateGradients}, so the sample of the forward pass is the one the backward pass uses.
- * The gradient is taken of {@code Σ out ⊙ ε} directly, without DL4J's {@code SameDiffLayer} and its
+ * logits; {@link #backpropGradient} feeds the same noise, logits and ε to the graph's gradient
+ * call, so the sample of the forward pass is the one the backward pass uses (a second training
+ * {@code activate} before backprop draws anew, and backprop differentiates the last draw). The
+ * gradient is taken of {@code Σ out ⊙ ε} directly, without DL4J's {@code SameDiffLayer} and its
  * external-errors op, so it is not doubled (notes §5).
+ *
+ * <p><b>Speed.</b> The training step is one {@code calculateGradientsAndOutputs} call (sample, KL;
+ * gradients) replayed from a recording ({@link io.relaxsd.samediff.ReplayedCall}, one per batch
+ * shape, so an epoch's smaller last batch is recorded once): {@code activate} replays the steps that
+ * read neither ε (or f) nor the graph's variables, {@code backpropGradient} the others, so the forward
+ * pass runs once and no call goes through the session's per-op scheduling. Logits, noise (refilled
+ * in place, {@link io.relaxsd.samediff.Discrete#drawNoiseInto}) and ε are copied into arrays kept
+ * per batch shape. The per-draw reseed of the generator costs about a microsecond and stays.
  *
  * <p>With a score-function estimator the backward pass ignores ε: it reads the per-example loss f of
  * the step from the layer's score channel ({@link PerExampleScoreLoss}, published after this layer's
