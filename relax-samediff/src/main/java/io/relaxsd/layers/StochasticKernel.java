@@ -19,7 +19,6 @@ import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -139,14 +138,7 @@ final class StochasticKernel {
      * is computed once per step. The arrays are the kernel's own, valid until its next training call.
      */
     Forward forward(Map<String, INDArray> feed) {
-        Map<String, INDArray> res;
-        if (replay) {
-            res = trainingCall().runBefore(feed, late, forwardOutputs);
-        } else {
-            Map<String, INDArray> early = new HashMap<>(feed);
-            early.remove(lateInput());
-            res = sd.output(early, forwardOutputs);
-        }
+        Map<String, INDArray> res = trainingCall().runBefore(feed, late, forwardOutputs);
         return new Forward(res.get(sample), kl == null ? null : res.get(kl));
     }
 
@@ -155,7 +147,7 @@ final class StochasticKernel {
      * feed; the array is the kernel's own, valid until its next call.
      */
     INDArray backward(Map<String, INDArray> feed) {
-        return replay ? trainingCall().runAfter(feed, late).get(LOGITS) : sd.calculateGradients(feed, LOGITS).get(LOGITS);
+        return trainingCall().runAfter(feed, late).get(LOGITS);
     }
 
     /**
@@ -163,24 +155,14 @@ final class StochasticKernel {
      * with f and the graph's variables now loaded.
      */
     void scoreBackward(Map<String, INDArray> feed, INDArray logitsGrad, Map<String, INDArray> control) {
-        Map<String, INDArray> g = replay ? trainingCall().runAfter(feed, late)
-                : run(feed, stateOutputs(), trainingVariables);
-        scoreResults(g, feed.get(LOGITS).size(0), logitsGrad, control);
+        scoreResults(trainingCall().runAfter(feed, late), feed.get(LOGITS).size(0), logitsGrad, control);
     }
 
     private ReplayedCall trainingCall() {
         if (training == null) {
-            training = ReplayedCall.gradientsAndOutputs(sd, trainingOutputs, trainingVariables);
+            training = call(trainingOutputs, trainingVariables);
         }
         return training;
-    }
-
-    private List<String> stateOutputs() {
-        List<String> outs = new ArrayList<>();
-        for (StateUpdate u : scoreNode.stateUpdates()) {
-            outs.add(u.output());
-        }
-        return outs;
     }
 
     /**
@@ -188,13 +170,16 @@ final class StochasticKernel {
      * tested against; same values, slower). Returns this kernel.
      */
     StochasticKernel sessionOnly() {
+        if (training != null || !calls.isEmpty()) {
+            throw new IllegalStateException("sessionOnly() must come before the kernel's first call");
+        }
         replay = false;
         return this;
     }
 
     /** True if every call made so far runs from a replay (none was refused and fell back to the session). */
     boolean replaying() {
-        return replay && (training == null || training.replaying())
+        return (training == null || training.replaying())
                 && calls.values().stream().allMatch(ReplayedCall::replaying);
     }
 
@@ -204,26 +189,13 @@ final class StochasticKernel {
      * the variables' names). The arrays may be the replay's own, overwritten by the call's next run.
      */
     private Map<String, INDArray> run(Map<String, INDArray> feed, List<String> outputs, List<String> variables) {
-        if (!replay) {
-            if (variables.isEmpty()) {
-                return sd.output(feed, outputs);
-            }
-            if (outputs.isEmpty()) {
-                return sd.calculateGradients(feed, variables);
-            }
-            OutAndGrad og = sd.calculateGradientsAndOutputs(feed, outputs, variables);
-            Map<String, INDArray> all = new HashMap<>(og.getOutputs());
-            all.putAll(og.getGradients());
-            return all;
-        }
-        String key = outputs + "/" + variables;
-        ReplayedCall call = calls.get(key);
-        if (call == null) {
-            call = variables.isEmpty() ? ReplayedCall.outputs(sd, outputs)
-                    : ReplayedCall.gradientsAndOutputs(sd, outputs, variables);
-            calls.put(key, call);
-        }
-        return call.run(feed);
+        return calls.computeIfAbsent(outputs + "/" + variables, k -> call(outputs, variables)).run(feed);
+    }
+
+    private ReplayedCall call(List<String> outputs, List<String> variables) {
+        ReplayedCall call = variables.isEmpty() ? ReplayedCall.outputs(sd, outputs)
+                : ReplayedCall.gradientsAndOutputs(sd, outputs, variables);
+        return replay ? call : call.withoutReplay();
     }
 
     /**
@@ -390,8 +362,7 @@ final class StochasticKernel {
     void scoreGradientsInto(INDArray logits, Map<String, INDArray> noise, INDArray f, INDArray logitsGrad,
                             Map<String, INDArray> control) {
         Map<String, INDArray> feed = trainingFeed(logits, noise, f.reshape(f.length()).castTo(logits.dataType()));
-        Map<String, INDArray> g = replay ? trainingCall().run(feed) : run(feed, stateOutputs(), trainingVariables);
-        scoreResults(g, logits.size(0), logitsGrad, control);
+        scoreResults(trainingCall().run(feed), logits.size(0), logitsGrad, control);
     }
 
     /** Scales the step's gradients by the batch size into the targets, then runs the state updates. */

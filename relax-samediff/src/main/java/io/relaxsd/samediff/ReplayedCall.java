@@ -55,6 +55,17 @@ public final class ReplayedCall {
         return new ReplayedCall(sd, outputs, variables);
     }
 
+    /**
+     * Makes every later run go through the session (the reference a replay is tested against; the
+     * same values, slower). Returns this call.
+     */
+    public ReplayedCall withoutReplay() {
+        replay = false;
+        recordings.clear();
+        pending = null;
+        return this;
+    }
+
     /** The call's results for {@code feed}. */
     public Map<String, INDArray> run(Map<String, INDArray> feed) {
         if (replay) {

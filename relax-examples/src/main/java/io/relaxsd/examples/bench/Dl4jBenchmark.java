@@ -4,7 +4,6 @@ import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.examples.vae.Dl4jVaeRun;
 import io.relaxsd.examples.vae.VaeSetup;
 import io.relaxsd.samediff.Seeds;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -57,32 +56,13 @@ final class Dl4jBenchmark {
                 new Adam(LEARNING_RATE), 0));
         plain.init();
         GemmRate.Probe gemm = new GemmRate.Probe(batch, shapes.encoderWidths());
-        for (int i = 0; i < warmup; i++) {
-            net.fit(data);
-            plain.fit(data);
-            gemm.seconds();
-            progress.accept(1);
-        }
-        double[] ms = new double[steps];
-        double[] plainMs = new double[steps];
-        double[] gemmSeconds = new double[steps];
-        for (int i = 0; i < steps; i++) {
-            long t0 = System.nanoTime();
-            net.fit(data);
-            long t1 = System.nanoTime();
-            plain.fit(data);
-            long t2 = System.nanoTime();
-            gemmSeconds[i] = gemm.seconds();
-            ms[i] = (t1 - t0) / 1e6;
-            plainMs[i] = (t2 - t1) / 1e6;
-            progress.accept(1);
-        }
+        Interleaved.Times t = Interleaved.time(warmup, steps, () -> net.fit(data), () -> plain.fit(data), gemm,
+                progress);
         if (!Double.isFinite(net.score()) || !Double.isFinite(plain.score())) {
             throw new IllegalStateException("estimator '" + config.name() + "': the network's score is not finite ("
                     + net.score() + ", plain " + plain.score() + ")");
         }
-        Arrays.sort(gemmSeconds);
-        return new Measurement(StepTimes.of(ms), StepTimes.of(plainMs), gemm.flops() / gemmSeconds[steps / 2]);
+        return new Measurement(t.first(), t.second(), t.gemmFlops());
     }
 
     /**
