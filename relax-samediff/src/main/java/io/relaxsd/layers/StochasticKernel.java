@@ -6,18 +6,23 @@ import io.relaxsd.estimator.SampleLoss;
 import io.relaxsd.estimator.StateUpdate;
 import io.relaxsd.samediff.Discrete;
 import io.relaxsd.samediff.GradFunctions;
+import io.relaxsd.samediff.ReplayedCall;
 import io.relaxsd.samediff.ScoreFunctionNode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The compiled SameDiff graph behind one stochastic layer, built with {@link Discrete} exactly as a
@@ -54,6 +59,16 @@ final class StochasticKernel {
     private final String kl;      // null without KL term
     private final long width;
     private final ScoreFunctionNode scoreNode;   // null for pathwise estimators
+    private final Map<String, INDArray> variables;
+    /** The session calls below, replayed ({@link ReplayedCall}); created on first use. */
+    private final Map<String, ReplayedCall> calls = new HashMap<>();
+    private boolean replay = true;
+    /** What {@link #forward} leaves to the backward pass: the late input and the graph's variables. */
+    private final Set<String> late;
+    private final List<String> forwardOutputs;
+    private final List<String> trainingOutputs;
+    private final List<String> trainingVariables;
+    private ReplayedCall training;
 
     private StochasticKernel(SameDiff sd, Discrete discrete, String sample, String mode, String probs, String kl,
                              long width, ScoreFunctionNode scoreNode) {
@@ -65,6 +80,122 @@ final class StochasticKernel {
         this.kl = kl;
         this.width = width;
         this.scoreNode = scoreNode;
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE) {
+                m.put(v.name().substring(PREFIX.length()), v.getArr());
+            }
+        }
+        this.variables = Collections.unmodifiableMap(m);
+        Set<String> l = new HashSet<>();
+        l.add(lateInput());
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE) {
+                l.add(v.name());
+            }
+        }
+        this.late = Set.copyOf(l);
+        List<String> outs = new ArrayList<>();
+        outs.add(sample);
+        if (kl != null) {
+            outs.add(kl);
+        }
+        this.forwardOutputs = List.copyOf(outs);
+        List<String> vars = new ArrayList<>();
+        vars.add(LOGITS);
+        if (scoreNode != null) {
+            for (StateUpdate u : scoreNode.stateUpdates()) {
+                outs.add(u.output());
+            }
+            vars.addAll(scoreNode.controlParameters());
+        }
+        this.trainingOutputs = List.copyOf(outs);
+        this.trainingVariables = List.copyOf(vars);
+    }
+
+    /**
+     * The placeholder of a training step known only at backprop: ε (pathwise) or f (score function).
+     */
+    String lateInput() {
+        return scoreNode == null ? EPSILON : F;
+    }
+
+    /**
+     * The placeholder feed of one training step: logits, noise and the late input ({@link #lateInput}:
+     * ε {@code [batch, width]} or f {@code [batch]}), whose values {@link #forward} does not read.
+     */
+    Map<String, INDArray> trainingFeed(INDArray logits, Map<String, INDArray> noise, INDArray lateValue) {
+        Map<String, INDArray> feed = new HashMap<>(noise);
+        feed.put(LOGITS, logits);
+        feed.put(lateInput(), lateValue);
+        return feed;
+    }
+
+    /**
+     * The forward outputs of a training step ({@link #trainingFeed}): the replay of the training call
+     * runs its steps that read neither the late input nor the graph's variables now, and
+     * {@link #backward} or {@link #scoreBackward} on the same feed runs the rest, so the forward pass
+     * is computed once per step. The arrays are the kernel's own, valid until its next training call.
+     */
+    Forward forward(Map<String, INDArray> feed) {
+        Map<String, INDArray> res = trainingCall().runBefore(feed, late, forwardOutputs);
+        return new Forward(res.get(sample), kl == null ? null : res.get(kl));
+    }
+
+    /**
+     * dLoss/dlogits of the training step whose {@link #forward} ran on {@code feed}, with ε now in the
+     * feed; the array is the kernel's own, valid until its next call.
+     */
+    INDArray backward(Map<String, INDArray> feed) {
+        return trainingCall().runAfter(feed, late).get(LOGITS);
+    }
+
+    /**
+     * As {@link #scoreGradientsInto}, for the training step whose {@link #forward} ran on {@code feed},
+     * with f and the graph's variables now loaded.
+     */
+    void scoreBackward(Map<String, INDArray> feed, INDArray logitsGrad, Map<String, INDArray> control) {
+        scoreResults(trainingCall().runAfter(feed, late), feed.get(LOGITS).size(0), logitsGrad, control);
+    }
+
+    private ReplayedCall trainingCall() {
+        if (training == null) {
+            training = call(trainingOutputs, trainingVariables);
+        }
+        return training;
+    }
+
+    /**
+     * Runs every call through the SameDiff session instead of its replay (the reference the replay is
+     * tested against; same values, slower). Returns this kernel.
+     */
+    StochasticKernel sessionOnly() {
+        if (training != null || !calls.isEmpty()) {
+            throw new IllegalStateException("sessionOnly() must come before the kernel's first call");
+        }
+        replay = false;
+        return this;
+    }
+
+    /** True if every call made so far runs from a replay (none was refused and fell back to the session). */
+    boolean replaying() {
+        return (training == null || training.replaying())
+                && calls.values().stream().allMatch(ReplayedCall::replaying);
+    }
+
+    /**
+     * The results of one session call, replayed: {@code output(feed, outputs)}, or with
+     * {@code variables} {@code calculateGradientsAndOutputs(feed, outputs, variables)} (gradients under
+     * the variables' names). The arrays may be the replay's own, overwritten by the call's next run.
+     */
+    private Map<String, INDArray> run(Map<String, INDArray> feed, List<String> outputs, List<String> variables) {
+        return calls.computeIfAbsent(outputs + "/" + variables, k -> call(outputs, variables)).run(feed);
+    }
+
+    private ReplayedCall call(List<String> outputs, List<String> variables) {
+        ReplayedCall call = variables.isEmpty() ? ReplayedCall.outputs(sd, outputs)
+                : ReplayedCall.gradientsAndOutputs(sd, outputs, variables);
+        return replay ? call : call.withoutReplay();
     }
 
     /**
@@ -178,13 +309,7 @@ final class StochasticKernel {
      * (the graph name without the node prefix), in creation order; the arrays are the graph's.
      */
     Map<String, INDArray> variables() {
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.VARIABLE) {
-                m.put(v.name().substring(PREFIX.length()), v.getArr());
-            }
-        }
-        return m;
+        return variables;
     }
 
     /** The keys of φ, the parameters trained on the variance loss (the others are estimator state). */
@@ -217,34 +342,39 @@ final class StochasticKernel {
 
     /**
      * The gradients of one step for the logits, noise and per-example losses {@code f} {@code [batch]},
-     * with the graph's variables as loaded; then runs the estimator's state updates (a running-mean
-     * baseline moves after the step whose gradient it served).
+     * with the graph's variables as loaded, in new arrays; then runs the estimator's state updates (a
+     * running-mean baseline moves after the step whose gradient it served).
      */
     ScoreGradients scoreGradients(INDArray logits, Map<String, INDArray> noise, INDArray f) {
-        Map<String, INDArray> feed = new HashMap<>(noise);
-        feed.put(LOGITS, logits);
-        feed.put(F, f.reshape(f.length()).castTo(logits.dataType()));
-        List<String> wanted = new ArrayList<>();
-        wanted.add(LOGITS);
-        wanted.addAll(scoreNode.controlParameters());
-        Map<String, INDArray> g = sd.calculateGradients(feed, wanted);
-        double batch = logits.size(0);
+        INDArray logitsGrad = Nd4j.createUninitialized(logits.dataType(), logits.shape());
         Map<String, INDArray> control = new LinkedHashMap<>();
-        for (String n : scoreNode.controlParameters()) {
-            control.put(n.substring(PREFIX.length()), g.get(n).mul(batch));
+        for (String key : controlKeys()) {
+            control.put(key, Nd4j.createUninitialized(variables.get(key).dataType(), variables.get(key).shape()));
         }
-        INDArray logitsGrad = g.get(LOGITS).mul(batch);
-        if (!scoreNode.stateUpdates().isEmpty()) {
-            List<String> outs = new ArrayList<>();
-            for (StateUpdate u : scoreNode.stateUpdates()) {
-                outs.add(u.output());
-            }
-            Map<String, INDArray> values = sd.output(feed, outs.toArray(new String[0]));
-            for (StateUpdate u : scoreNode.stateUpdates()) {
-                u.apply().accept(values.get(u.output()));
-            }
-        }
+        scoreGradientsInto(logits, noise, f, logitsGrad, control);
         return new ScoreGradients(logitsGrad, control);
+    }
+
+    /**
+     * As {@link #scoreGradients}, written into {@code logitsGrad} (the logits' shape) and into the
+     * arrays of {@code control} by key (each of its parameter's length, any shape).
+     */
+    void scoreGradientsInto(INDArray logits, Map<String, INDArray> noise, INDArray f, INDArray logitsGrad,
+                            Map<String, INDArray> control) {
+        Map<String, INDArray> feed = trainingFeed(logits, noise, f.reshape(f.length()).castTo(logits.dataType()));
+        scoreResults(trainingCall().run(feed), logits.size(0), logitsGrad, control);
+    }
+
+    /** Scales the step's gradients by the batch size into the targets, then runs the state updates. */
+    private void scoreResults(Map<String, INDArray> g, double batch, INDArray logitsGrad, Map<String, INDArray> control) {
+        for (String n : scoreNode.controlParameters()) {
+            INDArray target = control.get(n.substring(PREFIX.length()));
+            g.get(n).reshape(target.shape()).mul(batch, target);
+        }
+        g.get(LOGITS).mul(batch, logitsGrad);
+        for (StateUpdate u : scoreNode.stateUpdates()) {
+            u.apply().accept(g.get(u.output()));
+        }
     }
 
     /** ĝ per example {@code [batch, width]} for the given step (the variance is Σ ĝ² per example). */
@@ -253,7 +383,7 @@ final class StochasticKernel {
         feed.put(LOGITS, logits);
         feed.put(F, f.reshape(f.length()).castTo(logits.dataType()));
         String name = scoreNode.gradient().name();
-        return sd.output(feed, name).get(name);
+        return run(feed, List.of(name), List.of()).get(name).dup();
     }
 
     long width() {
@@ -269,30 +399,26 @@ final class StochasticKernel {
         return discrete.drawNoise(batch, rng);
     }
 
-    /** The forward outputs of one training step: the sample and, with a KL term, KL per example. */
-    record Forward(INDArray sample, INDArray klPerExample) {
+    /**
+     * As {@link #drawNoise}, drawn into the arrays {@code noise} holds where they fit ({@link
+     * Discrete#drawNoiseInto}); returns {@code noise}.
+     */
+    Map<String, INDArray> drawNoiseInto(Map<String, INDArray> noise, long batch, Random rng) {
+        return discrete.drawNoiseInto(noise, batch, rng);
     }
 
-    Forward sample(INDArray logits, Map<String, INDArray> noise) {
-        Map<String, INDArray> feed = new HashMap<>(noise);
-        feed.put(LOGITS, logits);
-        Map<String, INDArray> res = kl == null ? sd.output(feed, sample) : sd.output(feed, sample, kl);
-        return new Forward(res.get(sample), kl == null ? null : res.get(kl));
+    /**
+     * The forward outputs of one training step: the sample and, with a KL term, KL per example. The
+     * arrays may be the kernel's own, valid until its next call.
+     */
+    record Forward(INDArray sample, INDArray klPerExample) {
     }
 
     /** Deterministic output: the mode (one-hot arg-max / 1[p &gt; ½]) or the probabilities. */
     Forward infer(INDArray logits, InferenceMode inferenceMode) {
         String name = inferenceMode == InferenceMode.PROBABILITIES ? probs : mode;
         Map<String, INDArray> feed = Map.of(LOGITS, logits);
-        Map<String, INDArray> res = kl == null ? sd.output(feed, name) : sd.output(feed, name, kl);
+        Map<String, INDArray> res = run(feed, kl == null ? List.of(name) : List.of(name, kl), List.of());
         return new Forward(res.get(name), kl == null ? null : res.get(kl));
-    }
-
-    /** dLoss/dlogits for the given logits, the noise of the forward pass and ε = dL/dout. */
-    INDArray gradient(INDArray logits, Map<String, INDArray> noise, INDArray epsilon) {
-        Map<String, INDArray> feed = new HashMap<>(noise);
-        feed.put(LOGITS, logits);
-        feed.put(EPSILON, epsilon);
-        return sd.calculateGradients(feed, LOGITS).get(LOGITS);
     }
 }

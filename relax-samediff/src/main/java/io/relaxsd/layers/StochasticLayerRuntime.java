@@ -4,6 +4,8 @@ import io.relaxsd.samediff.Seeds;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -23,10 +25,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@link StochasticKernel}, one per data type) and its own seeded noise generator.
  *
  * <p>{@link #activate} in training mode draws the noise, runs the forward pass and keeps noise and
- * logits; {@link #backpropGradient} feeds the same noise, logits and ε to the graph's
- * {@code calculateGradients}, so the sample of the forward pass is the one the backward pass uses.
- * The gradient is taken of {@code Σ out ⊙ ε} directly, without DL4J's {@code SameDiffLayer} and its
+ * logits; {@link #backpropGradient} feeds the same noise, logits and ε to the graph's gradient
+ * call, so the sample of the forward pass is the one the backward pass uses (a second training
+ * {@code activate} before backprop draws anew, and backprop differentiates the last draw). The
+ * gradient is taken of {@code Σ out ⊙ ε} directly, without DL4J's {@code SameDiffLayer} and its
  * external-errors op, so it is not doubled (notes §5).
+ *
+ * <p><b>Speed.</b> The training step is one {@code calculateGradientsAndOutputs} call (sample, KL;
+ * gradients) replayed from a recording ({@link io.relaxsd.samediff.ReplayedCall}, one per batch
+ * shape, so an epoch's smaller last batch is recorded once): {@code activate} replays the steps that
+ * read neither ε (or f) nor the graph's variables, {@code backpropGradient} the others, so the forward
+ * pass runs once and no call goes through the session's per-op scheduling. Logits, noise (refilled
+ * in place, {@link io.relaxsd.samediff.Discrete#drawNoiseInto}) and ε are copied into arrays kept
+ * per batch shape. The per-draw reseed of the generator costs about a microsecond and stays.
  *
  * <p>With a score-function estimator the backward pass ignores ε: it reads the per-example loss f of
  * the step from the layer's score channel ({@link PerExampleScoreLoss}, published after this layer's
@@ -46,8 +57,10 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     private transient long drawStep = Long.MIN_VALUE;
     private transient int drawsInStep;
     private transient Map<DataType, StochasticKernel> kernels;
-    private transient INDArray keptLogits;
-    private transient Map<String, INDArray> keptNoise;
+    /** Arrays reused from step to step, per (data type, batch size): the last {@value #KEPT} kept. */
+    private transient Map<Shape, Buffers> buffers;
+    /** The buffers of the last training forward pass (its logits and noise), null if there is none. */
+    private transient Buffers kept;
     private double klScore;
     private transient long channelAtForward;
     private INDArray paramsView;
@@ -55,6 +68,34 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     private Map<String, INDArray> params = Collections.emptyMap();
     private transient Map<String, INDArray> gradientViews = Collections.emptyMap();
     private transient Gradient lastGradient = new DefaultGradient();
+
+    /** Batch shapes whose buffers are kept: an epoch's smaller last batch does not evict the full one. */
+    static final int KEPT = 4;
+
+    private record Shape(DataType type, long batch) {
+    }
+
+    /**
+     * A copy of the logits (the kernel's input), the noise arrays, refilled by every training draw, and
+     * a copy of ε, for one batch shape.
+     */
+    private static final class Buffers {
+        final INDArray logits;
+        final Map<String, INDArray> noise = new LinkedHashMap<>();
+        /**
+         * The kernel's late input: ε {@code [batch, width]} (pathwise) or f {@code [batch]} (score
+         * function), filled at backprop; ones until then, so the replay's recording check sees a
+         * non-trivial backward pass.
+         */
+        final INDArray late;
+        /** The feed of the last training forward pass on these buffers. */
+        Map<String, INDArray> feed;
+
+        Buffers(DataType type, long batch, long width, boolean scoreFunction) {
+            logits = Nd4j.createUninitialized(type, batch, width);
+            late = scoreFunction ? Nd4j.ones(type, batch) : Nd4j.ones(type, batch, width);
+        }
+    }
 
     StochasticLayerRuntime(NeuralNetConfiguration conf, DataType dataType, long seed) {
         super(conf, dataType);
@@ -123,17 +164,18 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         StochasticKernel.Forward fwd;
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             StochasticKernel kernel = kernel(input.dataType());
-            INDArray logits = input.dup('c');
+            Buffers b = buffers(input.dataType(), input.size(0), c.width());
+            b.logits.assign(input);
             if (training) {
                 channelAtForward = ScoreChannel.current();
-                Map<String, INDArray> noise = kernel.drawNoise(logits.size(0), rngForNextDraw());
-                fwd = kernel.sample(logits, noise);
-                keptLogits = logits;
-                keptNoise = noise;
+                // a second training pass before backprop (e.g. a score) draws anew: backprop uses the last
+                kernel.drawNoiseInto(b.noise, input.size(0), rngForNextDraw());
+                b.feed = kernel.trainingFeed(b.logits, b.noise, b.late);
+                fwd = kernel.forward(b.feed);
+                kept = b;
             } else {
-                fwd = kernel.infer(logits, c.getInferenceMode());
-                keptLogits = null;           // nothing to differentiate: an inference pass has no sample
-                keptNoise = null;
+                kept = null;           // nothing to differentiate: an inference pass has no sample
+                fwd = kernel.infer(b.logits, c.getInferenceMode());
             }
             klScore = fwd.klPerExample() == null ? 0.0
                     : c.getKlWeight() * fwd.klPerExample().meanNumber().doubleValue();
@@ -141,49 +183,67 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, fwd.sample());
     }
 
+    /** The reused arrays for this batch shape. */
+    private Buffers buffers(DataType type, long batch, long width) {
+        if (buffers == null) {
+            buffers = new LinkedHashMap<>(KEPT + 1, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Shape, Buffers> eldest) {
+                    return size() > KEPT;
+                }
+            };
+        }
+        return buffers.computeIfAbsent(new Shape(type, batch), s -> new Buffers(type, batch, width, layerConf().scoreFunction()));
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        if (keptNoise == null) {
+        if (kept == null) {
             throw new IllegalStateException("layer " + index + ": backpropGradient needs a preceding "
                     + "activate(training = true), which draws the sample it differentiates");
         }
+        INDArray keptLogits = kept.logits;
         if (epsilon.rank() != 2 || epsilon.size(0) != keptLogits.size(0) || epsilon.size(1) != keptLogits.size(1)) {
             throw new IllegalArgumentException("layer " + index + ": epsilon must be "
                     + Arrays.toString(keptLogits.shape()) + ", got " + Arrays.toString(epsilon.shape()));
         }
-        INDArray grad;
+        // the score-function kernel writes ĝ straight into the returned array; the pathwise one's is copied
+        INDArray ret = layerConf().scoreFunction() ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD,
+                keptLogits.dataType(), keptLogits.shape(), 'c') : null;
+        INDArray pathwise = null;
         Gradient paramGradient = new DefaultGradient();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             StochasticKernel kernel = kernel(keptLogits.dataType());
             if (kernel.scoreFunction()) {
                 kernel.loadVariables(params);
-                StochasticKernel.ScoreGradients g = kernel.scoreGradients(keptLogits, keptNoise, publishedLoss());
-                grad = g.logits();
+                Map<String, INDArray> control = new LinkedHashMap<>();
+                List<String> controlKeys = kernel.controlKeys();
                 for (Map.Entry<String, INDArray> e : gradientViews.entrySet()) {
-                    INDArray control = g.control().get(e.getKey());
-                    if (control == null) {
-                        e.getValue().assign(0);        // estimator state: not trained
+                    if (controlKeys.contains(e.getKey())) {
+                        control.put(e.getKey(), e.getValue());
                     } else {
-                        e.getValue().assign(control.reshape(e.getValue().shape()));
+                        e.getValue().assign(0);        // estimator state: not trained
                     }
                     paramGradient.gradientForVariable().put(e.getKey(), e.getValue());
                 }
+                kept.late.assign(publishedLoss().reshape(kept.late.shape()));
+                kernel.scoreBackward(kept.feed, ret, control);
                 for (Map.Entry<String, INDArray> e : kernel.variables().entrySet()) {
-                    if (!g.control().containsKey(e.getKey())) {     // state moved by the step's updates
+                    if (!controlKeys.contains(e.getKey())) {     // state moved by the step's updates
                         params.get(e.getKey()).assign(e.getValue().reshape(params.get(e.getKey()).shape()));
                     }
                 }
             } else {
-                INDArray eps = epsilon.dup('c');
-                if (eps.dataType() != keptLogits.dataType()) {
-                    eps = eps.castTo(keptLogits.dataType());
-                }
-                grad = kernel.gradient(keptLogits, keptNoise, eps);
+                INDArray eps = kept.late;
+                eps.assign(epsilon.dataType() == eps.dataType() ? epsilon : epsilon.castTo(eps.dataType()));
+                pathwise = kernel.backward(kept.feed);
             }
         }
+        if (pathwise != null) {
+            ret = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, pathwise);
+        }
         lastGradient = paramGradient;
-        INDArray ret = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, grad);
         ret = backpropDropOutIfPresent(ret);
         return new Pair<>(paramGradient, ret);
     }
@@ -198,10 +258,11 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
                     + "' in this step; the network's output layer must use the loss function "
                     + "new PerExampleScoreLoss(inner, \"" + c.getScoreFrom() + "\")");
         }
-        if (p.perExample().length() != keptLogits.size(0)) {
+        long batch = kept.logits.size(0);
+        if (p.perExample().length() != batch) {
             throw new IllegalArgumentException("layer " + index + " (scoreFrom '" + c.getScoreFrom() + "'): the "
                     + "output layer gave " + p.perExample().length() + " per-example losses for a batch of "
-                    + keptLogits.size(0) + "; the layer needs one per example");
+                    + batch + "; the layer needs one per example");
         }
         return p.perExample();
     }
@@ -218,8 +279,7 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     @Override
     public void clear() {
         super.clear();
-        keptLogits = null;
-        keptNoise = null;
+        kept = null;
     }
 
     @Override

@@ -6,9 +6,11 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
 import org.nd4j.autodiff.listeners.Listener;
@@ -59,6 +61,7 @@ public final class RecordedGraph {
     private final Map<String, INDArray> results;
     private final Map<String, List<int[]>> placeholderUses;     // placeholder → (step index, input index)
     private final Map<String, String> resultSources;            // requested name → placeholder it aliases, if any
+    private final Map<Set<String>, boolean[]> lateMasks = new HashMap<>();   // runBefore/runAfter splits
 
     /** A placeholder's recorded shape and data type. */
     private record Fed(long[] shape, DataType type) {
@@ -143,6 +146,15 @@ public final class RecordedGraph {
      * arrays, which this plan owns and overwrites on the next run.
      */
     public Map<String, INDArray> run(Map<String, INDArray> feed) {
+        bind(feed);
+        for (Step s : steps) {
+            s.exec();
+        }
+        return requested(feed);
+    }
+
+    /** Binds the fed arrays to the steps that read them (after checking the shapes). */
+    private void bind(Map<String, INDArray> feed) {
         if (!accepts(feed)) {
             throw new IllegalArgumentException("the feed's shapes or data types differ from the recording's; record again");
         }
@@ -152,15 +164,85 @@ public final class RecordedGraph {
                 steps.get(use[0]).context.setInputArray(use[1], a);
             }
         }
-        for (Step s : steps) {
-            s.exec();
-        }
+    }
+
+    private Map<String, INDArray> requested(Map<String, INDArray> feed) {
         if (resultSources.isEmpty()) {
             return results;
         }
         Map<String, INDArray> out = new LinkedHashMap<>(results);
         resultSources.forEach((name, placeholder) -> out.put(name, feed.get(placeholder)));
         return out;
+    }
+
+    /**
+     * The first part of {@link #run}: replays only the steps that read none of {@code late}
+     * (placeholders or variables, directly or through earlier steps) and returns the requested arrays
+     * those steps computed (and requested placeholders not in {@code late}). {@link #runAfter} with the
+     * same {@code late} then replays the other steps; the two together compute what {@code run} does.
+     * For a forward pass whose backward input is not known yet: the arrays of {@code late} need the
+     * recorded shapes in {@code feed} here but are read only by {@code runAfter} (variables in
+     * {@code late} may change in between).
+     */
+    public Map<String, INDArray> runBefore(Map<String, INDArray> feed, Set<String> late) {
+        boolean[] isLate = lateSteps(late);
+        bind(feed);
+        Set<INDArray> computed = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < steps.size(); i++) {
+            if (!isLate[i]) {
+                Step st = steps.get(i);
+                st.exec();
+                computed.addAll(Arrays.asList(st.outputs));
+            }
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        results.forEach((name, a) -> {
+            if (computed.contains(a)) {
+                out.put(name, a);
+            }
+        });
+        resultSources.forEach((name, placeholder) -> {
+            if (!late.contains(placeholder)) {
+                out.put(name, feed.get(placeholder));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The second part of {@link #run} after {@link #runBefore}{@code (feed, late)}: replays the steps
+     * that read {@code late} and returns every requested array, as {@code run} does.
+     */
+    public Map<String, INDArray> runAfter(Map<String, INDArray> feed, Set<String> late) {
+        boolean[] isLate = lateSteps(late);
+        bind(feed);
+        for (int i = 0; i < steps.size(); i++) {
+            if (isLate[i]) {
+                steps.get(i).exec();
+            }
+        }
+        return requested(feed);
+    }
+
+    /** Which steps read a name of {@code late}, directly or through the outputs of earlier steps. */
+    private boolean[] lateSteps(Set<String> late) {
+        return lateMasks.computeIfAbsent(Set.copyOf(late), l -> {
+            Set<String> tainted = new HashSet<>(l);
+            boolean[] mask = new boolean[steps.size()];
+            for (int i = 0; i < steps.size(); i++) {
+                Step st = steps.get(i);
+                for (String r : st.reads) {
+                    if (tainted.contains(r)) {
+                        mask[i] = true;
+                        break;
+                    }
+                }
+                if (mask[i]) {
+                    tainted.addAll(st.writes);
+                }
+            }
+            return mask;
+        });
     }
 
     /** Number of ops a run executes (identities are aliases and execute nothing). */
@@ -232,12 +314,19 @@ public final class RecordedGraph {
         private final DifferentialFunction op;
         private final OpContext context;
         private final INDArray scalar;      // SCALAR_FROM_INPUT: the array holding the scalar
+        private final List<String> reads;   // input names, identities resolved (placeholders, variables, outputs)
+        private final List<String> writes;  // output names
+        private final INDArray[] outputs;
 
-        Step(Kind kind, DifferentialFunction op, OpContext context, INDArray scalar) {
+        Step(Kind kind, DifferentialFunction op, OpContext context, INDArray scalar, List<String> reads,
+             List<String> writes, INDArray[] outputs) {
             this.kind = kind;
             this.op = op;
             this.context = context;
             this.scalar = scalar;
+            this.reads = reads;
+            this.writes = writes;
+            this.outputs = outputs;
         }
 
         void exec() {
@@ -260,6 +349,7 @@ public final class RecordedGraph {
         Map<String, INDArray> arrays = new HashMap<>();          // variable name → plan array
         Map<String, String> aliasOfPlaceholder = new HashMap<>(); // identity chains ending at a placeholder
         Map<String, List<int[]>> placeholderUses = new LinkedHashMap<>();
+        Map<String, String> sameAs = new HashMap<>();               // identity output → the name it aliases
         List<Step> steps = new ArrayList<>();
         for (Executed e : r.executed) {
             DifferentialFunction df = e.op().getOp();
@@ -271,6 +361,7 @@ public final class RecordedGraph {
                     aliasOfPlaceholder.put(outs.get(0), aliasOfPlaceholder.getOrDefault(in, in));
                 } else {
                     arrays.put(outs.get(0), input(e.graph(), in, arrays));
+                    sameAs.put(outs.get(0), sameAs.getOrDefault(in, in));
                 }
                 continue;
             }
@@ -285,7 +376,8 @@ public final class RecordedGraph {
             if (df instanceof GradientBackwardsMarker) {
                 outArrays[0].assign(1.0);
                 arrays.put(outs.get(0), outArrays[0]);
-                steps.add(new Step(Kind.CONSTANT_ONE, df, null, null));
+                steps.add(new Step(Kind.CONSTANT_ONE, df, null, null, resolved(ins, aliasOfPlaceholder, sameAs),
+                        outs, outArrays));
                 continue;
             }
             int stepIndex = steps.size();
@@ -339,7 +431,7 @@ public final class RecordedGraph {
             for (int i = 0; i < outs.size(); i++) {
                 arrays.put(outs.get(i), outArrays[i]);
             }
-            steps.add(new Step(kind, df, oc, scalar));
+            steps.add(new Step(kind, df, oc, scalar, resolved(ins, aliasOfPlaceholder, sameAs), outs, outArrays));
         }
         Map<String, INDArray> results = new LinkedHashMap<>();
         Map<String, String> sources = new HashMap<>();
@@ -382,6 +474,15 @@ public final class RecordedGraph {
         double scale = Math.max(1.0, want.amaxNumber().doubleValue());
         double diff = want.castTo(DataType.DOUBLE).sub(got.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
         return diff <= 1e-5 * scale;
+    }
+
+    private static List<String> resolved(List<String> names, Map<String, String> aliasOfPlaceholder,
+                                         Map<String, String> sameAs) {
+        List<String> r = new ArrayList<>(names.size());
+        for (String n : names) {
+            r.add(aliasOfPlaceholder.getOrDefault(n, sameAs.getOrDefault(n, n)));
+        }
+        return List.copyOf(r);
     }
 
     private static boolean isPlaceholder(SameDiff graph, String name) {

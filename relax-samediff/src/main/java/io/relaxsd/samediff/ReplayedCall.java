@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,6 +31,7 @@ public final class ReplayedCall {
     private final List<String> variables;
     private final List<RecordedGraph> recordings = new ArrayList<>();
     private boolean replay = true;
+    private RecordedGraph pending;      // the recording whose runBefore ran last
 
     private ReplayedCall(SameDiff sd, Collection<String> outputs, Collection<String> variables) {
         this.sd = sd;
@@ -53,6 +55,17 @@ public final class ReplayedCall {
         return new ReplayedCall(sd, outputs, variables);
     }
 
+    /**
+     * Makes every later run go through the session (the reference a replay is tested against; the
+     * same values, slower). Returns this call.
+     */
+    public ReplayedCall withoutReplay() {
+        replay = false;
+        recordings.clear();
+        pending = null;
+        return this;
+    }
+
     /** The call's results for {@code feed}. */
     public Map<String, INDArray> run(Map<String, INDArray> feed) {
         if (replay) {
@@ -71,6 +84,46 @@ public final class ReplayedCall {
         Map<String, INDArray> all = new HashMap<>(og.getOutputs());
         all.putAll(og.getGradients());
         return all;
+    }
+
+    /**
+     * The first part of {@link #run}, for a forward pass whose backward inputs are not known yet:
+     * the outputs {@code wanted}, computed by the steps that read none of {@code late}
+     * ({@link RecordedGraph#runBefore}); {@code feed} holds arrays of the right shapes for the
+     * placeholders of {@code late} already, which only {@link #runAfter} reads. Through the session,
+     * {@code output(feed, wanted)}.
+     *
+     * @throws IllegalArgumentException if an output of {@code wanted} depends on {@code late}
+     */
+    public Map<String, INDArray> runBefore(Map<String, INDArray> feed, Set<String> late, List<String> wanted) {
+        pending = null;
+        if (replay) {
+            RecordedGraph r = recordingFor(feed);
+            if (r != null) {
+                Map<String, INDArray> out = r.runBefore(feed, late);
+                for (String w : wanted) {
+                    if (!out.containsKey(w)) {
+                        throw new IllegalArgumentException("output " + w + " depends on " + late);
+                    }
+                }
+                pending = r;
+                return out;
+            }
+        }
+        return sd.output(feed, wanted);
+    }
+
+    /**
+     * The rest of {@link #run} after {@link #runBefore}{@code (feed, late, …)} on a feed of the same
+     * shapes, whose arrays of {@code late} are now filled in: every result of {@code run(feed)}.
+     * Without that preceding first part (or through the session) it is {@code run(feed)}.
+     */
+    public Map<String, INDArray> runAfter(Map<String, INDArray> feed, Set<String> late) {
+        RecordedGraph r = pending;
+        if (replay && r != null && r.accepts(feed) && recordings.contains(r)) {
+            return r.runAfter(feed, late);
+        }
+        return run(feed);
     }
 
     /**

@@ -13,6 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -56,15 +59,60 @@ public final class Benchmarks {
         int[] cl = VaeSetup.parseLatent(latent);
         VaeSetup setup = VaeSetup.categorical(cl[0], cl[1]);
         VaeBenchmark vae = new VaeBenchmark(setup, batch, warmup, steps);
-        long total = (long) names.size() * (warmup + steps);
+        String header = String.format(Locale.ROOT, "VAE %s, batch %d, %d thread(s), step %.3f GFLOP; each estimator "
+                + "timed step by step in turn with the softmax baseline and a GEMM probe%n", setup.label(), batch,
+                threads, vae.stepFlops() / 1e9)
+                + String.format(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %8s %10s", "estimator", "steps/s",
+                "samples/s", "med ms", "p90 ms", "roofline", "overhead", "GFLOP/s", "exec GFLOP");
+        eachEstimator(names, surrogate, (long) warmup + steps, header,
+                (config, progress) -> vae.record(config.name(), threads, vae.measure(config.name(), config, progress)),
+                rec -> String.format(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f",
+                        rec.get("estimator"), rec.get("steps_per_sec"), rec.get("samples_per_sec"),
+                        rec.get("ms_per_step_median"), rec.get("ms_per_step_p90"), rec.get("roofline_fraction"),
+                        rec.get("overhead_vs_softmax"), rec.get("gemm_gflops"), rec.get("executed_gflop")),
+                chart, String.format(Locale.ROOT, "VAE %s training throughput, batch %d, %d thread(s)", setup.label(),
+                        batch, threads));
+    }
+
+    /**
+     * The DL4J benchmark: for each estimator, the {@code ./relax dl4j-vae} network with its stochastic
+     * layer against the same network with a plain sigmoid bottleneck, {@code fit()} steps interleaved;
+     * one JSON object (or table row) per estimator. RELAX uses {@code surrogate}, which must be one a
+     * layer can run (MLP or MLP_OF_RELAXED).
+     */
+    public void runDl4j(List<String> names, EstimatorConfig.SurrogateKind surrogate, String latent, int batch, int warmup,
+                        int steps, int threads, Path chart) throws IOException {
+        int[] cl = VaeSetup.parseLatent(latent);
+        VaeSetup setup = VaeSetup.categorical(cl[0], cl[1]);
+        Dl4jBenchmark bench = new Dl4jBenchmark(setup, batch, warmup, steps);
+        String header = String.format(Locale.ROOT, "DL4J MultiLayerNetwork VAE %s, batch %d, %d thread(s), ND4J Adam, "
+                + "fit() on one fixed batch; each stochastic layer timed step by step in turn with the same network "
+                + "with a plain sigmoid bottleneck and a GEMM probe%n", setup.label(), batch, threads)
+                + String.format(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %9s", "estimator", "steps/s",
+                "samples/s", "med ms", "p90 ms", "plain ms", "x plain", "roofline");
+        eachEstimator(names, surrogate, (long) warmup + steps, header,
+                (config, progress) -> bench.record(config.name(), threads, bench.measure(config, progress)),
+                rec -> String.format(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f",
+                        rec.get("estimator"), rec.get("steps_per_sec"), rec.get("samples_per_sec"),
+                        rec.get("ms_per_step_median"), rec.get("ms_per_step_p90"), rec.get("plain_ms_per_step_median"),
+                        rec.get("overhead_vs_plain"), rec.get("roofline_fraction")),
+                chart, String.format(Locale.ROOT, "DL4J VAE %s training throughput, batch %d, %d thread(s)",
+                        setup.label(), batch, threads));
+    }
+
+    /**
+     * Measures each estimator (its default temperature; RELAX with {@code surrogate}, named in its
+     * record) with {@code measure}, printing a JSON line or a table row ({@code row}) per estimator
+     * under {@code header}, then the samples/s chart.
+     */
+    private void eachEstimator(List<String> names, EstimatorConfig.SurrogateKind surrogate, long stepsPerEstimator,
+                               String header, BiFunction<EstimatorConfig, IntConsumer, Map<String, Object>> measure,
+                               Function<Map<String, Object>, String> row, Path chart, String chartTitle)
+            throws IOException {
         Map<String, Double> samplesPerSec = new LinkedHashMap<>();
-        try (ProgressBar bar = ProgressBar.create("bench", total, json)) {
+        try (ProgressBar bar = ProgressBar.create("bench", names.size() * stepsPerEstimator, json)) {
             if (!json) {
-                System.out.printf(Locale.ROOT, "VAE %s, batch %d, %d thread(s), step %.3f GFLOP; each estimator "
-                        + "timed step by step in turn with the softmax baseline and a GEMM probe%n", setup.label(), batch,
-                        threads, vae.stepFlops() / 1e9);
-                System.out.printf(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %8s %10s%n", "estimator", "steps/s",
-                        "samples/s", "med ms", "p90 ms", "roofline", "overhead", "GFLOP/s", "exec GFLOP");
+                System.out.println(header);
             }
             for (String name : names) {
                 bar.status(name);
@@ -74,25 +122,17 @@ public final class Benchmarks {
                 if (relax) {
                     b.surrogate(surrogate);
                 }
-                Map<String, Object> rec = vae.record(name, threads, vae.measure(name, b.build(), bar::step));
+                Map<String, Object> rec = measure.apply(b.build(), bar::step);
                 if (relax) {
                     rec.put("surrogate", surrogate.id());
                 }
                 samplesPerSec.put(name, (Double) rec.get("samples_per_sec"));
-                if (json) {
-                    System.out.println(Json.line(rec));
-                } else {
-                    System.out.printf(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f%n", name,
-                            rec.get("steps_per_sec"), rec.get("samples_per_sec"), rec.get("ms_per_step_median"),
-                            rec.get("ms_per_step_p90"), rec.get("roofline_fraction"), rec.get("overhead_vs_softmax"),
-                            rec.get("gemm_gflops"), rec.get("executed_gflop"));
-                }
+                System.out.println(json ? Json.line(rec) : row.apply(rec));
                 System.out.flush();
             }
         }
         if (chart != null) {
-            Charts.bars(chart, String.format(Locale.ROOT, "VAE %s training throughput, batch %d, %d thread(s)",
-                    setup.label(), batch, threads), "samples/s", samplesPerSec);
+            Charts.bars(chart, chartTitle, "samples/s", samplesPerSec);
         }
     }
 

@@ -37,9 +37,7 @@ final class VaeBenchmark {
 
     /**
      * What one estimator's measurement needs: its step times, the softmax baseline's and the GEMM
-     * rate, taken step by step in turn (estimator step, baseline step, GEMM probe) so that a machine
-     * whose speed drifts (a shared VM's does, by ±30 % within minutes) affects all three alike and
-     * the ratios stay meaningful.
+     * rate, taken step by step in turn ({@link Interleaved}).
      */
     record Measurement(StepTimes estimator, StepTimes baseline, double gemmFlops, double executedFlops) {
     }
@@ -55,33 +53,14 @@ final class VaeBenchmark {
         GemmRate.Probe gemm = new GemmRate.Probe(batch, encoderWidths());
         Random rng = Seeds.generator(7);
         Random baselineRng = Seeds.generator(7);
-        for (int i = 0; i < warmup; i++) {
-            trainer.step(x, rng);
-            baseline.step(x, baselineRng);
-            gemm.seconds();
-            progress.accept(1);
-        }
-        double[] ms = new double[steps];
-        double[] baseMs = new double[steps];
-        double[] gemmSeconds = new double[steps];
-        for (int i = 0; i < steps; i++) {
-            long t0 = System.nanoTime();
-            trainer.step(x, rng);
-            long t1 = System.nanoTime();
-            baseline.step(x, baselineRng);
-            long t2 = System.nanoTime();
-            gemmSeconds[i] = gemm.seconds();
-            ms[i] = (t1 - t0) / 1e6;
-            baseMs[i] = (t2 - t1) / 1e6;
-            progress.accept(1);
-        }
-        java.util.Arrays.sort(gemmSeconds);
+        Interleaved.Times t = Interleaved.time(warmup, steps, () -> trainer.step(x, rng),
+                () -> baseline.step(x, baselineRng), gemm, progress);
         double recorded = trainer.recordedMatmulFlops();
         double executed = !Double.isNaN(recorded) ? recorded
                 // the fused step runs the model's GEMMs, plus a decoder pass for the reported −ELBO
                 // when it trains on the relaxed sample
                 : stepFlops() + (model.relaxedForward() ? GemmRate.forwardFlops(batch, decoderWidths()) : 0);
-        return new Measurement(StepTimes.of(ms), StepTimes.of(baseMs), gemm.flops() / gemmSeconds[steps / 2], executed);
+        return new Measurement(t.first(), t.second(), t.gemmFlops(), executed);
     }
 
     /** FLOPs of one step: the GEMMs of the encoder and decoder, forward and backward. */

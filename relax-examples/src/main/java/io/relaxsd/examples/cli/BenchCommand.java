@@ -18,8 +18,14 @@ import picocli.CommandLine.Option;
                 "median and p90 ms/step, the roofline fraction (step FLOP rate / measured GEMM rate at the",
                 "same thread count) and the overhead against the same network with a plain softmax",
                 "bottleneck. Inputs are a fixed synthetic batch (throughput does not depend on pixels).",
-                "--jmh instead runs the JMH microbenchmarks of the estimator nodes (batch 100 x 16 x 8)."})
+                "--jmh instead runs the JMH microbenchmarks of the estimator nodes (batch 100 x 16 x 8).",
+                "--dl4j instead times fit() of the './relax dl4j-vae' MultiLayerNetwork with each estimator's",
+                "stochastic layer against the same network with a plain sigmoid bottleneck (ND4J Adam),",
+                "interleaved step by step; 'all' is every estimator a layer runs (not rebar), and relax uses",
+                "the layers' default surrogate mlp."})
 final class BenchCommand implements Callable<Integer> {
+    /** The estimator no stochastic layer runs (StochasticLayer rejects it). */
+    private static final String NOT_IN_A_LAYER = "rebar";
 
     @Option(names = "--estimator", split = ",", paramLabel = "NAME",
             description = "Estimator(s), comma-separated, or 'all' (default: ${DEFAULT-VALUE})")
@@ -55,6 +61,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--jmh", description = "Run the JMH microbenchmarks of the estimator nodes instead")
     boolean jmh;
 
+    @Option(names = "--dl4j", description = "Time the DL4J network of dl4j-vae per stochastic layer against a plain "
+            + "sigmoid bottleneck instead")
+    boolean dl4j;
+
     @Option(names = "--json", description = "One JSON object per estimator on stdout")
     boolean json;
 
@@ -71,13 +81,22 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--backend must be cpu or cuda, got '"
                     + backend + "'");
         }
+        if (dl4j && jmh) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dl4j and --jmh exclude each other");
+        }
         List<String> names = resolveNames();
-        EstimatorConfig.SurrogateKind kind = EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_MLP;
+        // a layer cannot run RELAX's default surrogate (it needs f at relaxed inputs): layers default to mlp
+        EstimatorConfig.SurrogateKind kind = dl4j ? EstimatorConfig.SurrogateKind.MLP
+                : EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_MLP;
         if (surrogate != null) {
             try {
                 kind = SurrogateOption.parse(surrogate, names);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (dl4j && kind != EstimatorConfig.SurrogateKind.MLP && kind != EstimatorConfig.SurrogateKind.MLP_OF_RELAXED) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--surrogate " + surrogate + " cannot run "
+                        + "in a layer (--dl4j): use mlp or mlp-of-relaxed");
             }
         }
         Benchmarks.requireBackend(backend);
@@ -85,6 +104,10 @@ final class BenchCommand implements Callable<Integer> {
         Benchmarks bench = new Benchmarks(json);
         if (jmh) {
             bench.runJmh(names);
+            return 0;
+        }
+        if (dl4j) {
+            bench.runDl4j(names, kind, latent, batch, warmup, steps, threads, chart);
             return 0;
         }
         bench.runVae(names, kind, latent, batch, warmup, steps, threads, chart);
@@ -96,13 +119,16 @@ final class BenchCommand implements Callable<Integer> {
         for (String e : estimators) {
             if (e.equals("all")) {
                 for (String n : Estimators.names()) {
-                    if (!names.contains(n)) {
+                    if (!names.contains(n) && !(dl4j && n.equals(NOT_IN_A_LAYER))) {
                         names.add(n);
                     }
                 }
             } else if (!Estimators.names().contains(e)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "unknown estimator '" + e + "'; known: "
                         + String.join(", ", Estimators.names()));
+            } else if (dl4j && e.equals(NOT_IN_A_LAYER)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--dl4j: estimator '" + e + "' cannot run "
+                        + "in a layer (its control variate needs f at relaxed inputs)");
             } else {
                 names.add(e);
             }

@@ -110,6 +110,24 @@ public final class Dl4jVaeRun {
      */
     public static MultiLayerConfiguration configuration(VaeSetup setup, EstimatorConfig estimator, IUpdater updater,
                                                         long seed, Long layerSeed) {
+        // score-function layers read f(b) per example from the output layer's loss (the layers' score channel)
+        ILossFunction loss = Estimators.isScoreFunction(estimator.name())
+                ? new PerExampleScoreLoss(new SigmoidBceLoss(), SCORE_CHANNEL) : new SigmoidBceLoss();
+        return network(setup, stochasticLayer(setup, estimator, layerSeed), loss, updater, seed);
+    }
+
+    /**
+     * The same network with a plain sigmoid bottleneck instead of the stochastic layer: the θ layer's
+     * activation is σ and its output feeds the decoder directly (what {@code ./relax bench --dl4j}
+     * compares every stochastic layer against).
+     */
+    public static MultiLayerConfiguration plainConfiguration(VaeSetup setup, IUpdater updater, long seed) {
+        return network(setup, null, new SigmoidBceLoss(), updater, seed);
+    }
+
+    /** Encoder, θ, {@code bottleneck} (null: θ with a sigmoid activation instead), decoder, output. */
+    private static MultiLayerConfiguration network(VaeSetup setup, StochasticLayer bottleneck, ILossFunction loss,
+                                                   IUpdater updater, long seed) {
         Activation act = setup.activation() == VaeSetup.Activation.RELU ? Activation.RELU : Activation.TANH;
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
                 .seed(seed).updater(updater).weightInit(WeightInit.UNIFORM).dataType(DataType.FLOAT).list();
@@ -120,16 +138,16 @@ public final class Dl4jVaeRun {
             in = h;
         }
         int width = setup.latentWidth();
-        list.layer(new DenseLayer.Builder().nIn(in).nOut(width).activation(Activation.IDENTITY).build());  // θ
-        list.layer(stochasticLayer(setup, estimator, layerSeed));
+        list.layer(new DenseLayer.Builder().nIn(in).nOut(width)
+                .activation(bottleneck == null ? Activation.SIGMOID : Activation.IDENTITY).build());  // θ
+        if (bottleneck != null) {
+            list.layer(bottleneck);
+        }
         in = width;
         for (int i = hidden.length - 1; i >= 0; i--) {
             list.layer(new DenseLayer.Builder().nIn(in).nOut(hidden[i]).activation(act).build());
             in = hidden[i];
         }
-        // score-function layers read f(b) per example from the output layer's loss (the layers' score channel)
-        ILossFunction loss = Estimators.isScoreFunction(estimator.name())
-                ? new PerExampleScoreLoss(new SigmoidBceLoss(), SCORE_CHANNEL) : new SigmoidBceLoss();
         list.layer(new OutputLayer.Builder(loss).nIn(in).nOut(VaeSetup.PIXELS)
                 .activation(Activation.SIGMOID).build());
         return list.build();
