@@ -11,13 +11,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@link VaeModel}, computed outside the graph with its current weights (plain ND4J, FLOAT GEMMs,
  * per-image sums returned as doubles):
  * <ul>
- *   <li>one layer: log w = log p(x|b) + log p(b) − log q(b|x), with the uniform prior
- *       log p(b) = −n log 2 (Bernoulli) or −L log C (categorical), and
+ *   <li>one layer: log w = log p(x|b) + log p(b) − log q(b|x), with the learned prior
+ *       log p(b) = Σ b φ − softplus φ (Bernoulli) or the uniform −L log C (categorical), and
  *       log q(b|x) = Σ b θ − softplus θ (Bernoulli) or Σ_l log softmax(θ_l)[D_l];</li>
  *   <li>{@code binary-linear-2}: b1 ~ q(b1|x), b2 ~ q(b2|b1),
  *       log w = log p(x|b1) + log p(b1|b2) + log p(b2) − log q(b1|x) − log q(b2|b1).</li>
  * </ul>
  * log p(t | logits a) = Σ t a − softplus a, with softplus a = max(a, 0) + log1p(exp(−|a|)).
+ * Binary setups read x − x̄ in the encoder and 2b − 1 above the pixels, as {@link VaeModel}.
  * These are the weights of the IWAE bound (Burda et al. 2016, eq. 8), not the analytic-KL form
  * the training loss reports.
  */
@@ -41,7 +42,12 @@ final class ImportanceWeights {
     double[][] logWeights(INDArray x, int k, Random rng) {
         INDArray xf = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
         int rows = (int) xf.size(0);
-        INDArray theta = model.encoder().forward(xf);
+        INDArray mean = setup.binary() ? model.inputMean() : null;
+        INDArray centred = mean == null ? xf : xf.subRowVector(mean);
+        INDArray theta = model.encoder().forward(centred);
+        if (centred != xf) {
+            centred.close();
+        }
         double[][] out = new double[rows][k];
         for (int j = 0; j < k; j++) {
             double[] w = setup.binary() ? bernoulli(xf, theta, rng) : categorical(xf, theta, rng);
@@ -59,28 +65,24 @@ final class ImportanceWeights {
         double[] logP;
         INDArray decoderInput;
         TwoLayerGraph top = model.twoLayer();
+        INDArray s1 = signed(b);
+        INDArray phi = model.priorLogits();                               // [1, n]
         if (top == null) {
-            logP = constant(theta.size(0), -setup.variables() * Math.log(2));
-            decoderInput = b;
+            logP = logPrior(b, phi);
         } else {
-            INDArray s1 = signed(b);
             INDArray theta2 = top.encTop().forward(s1);
             INDArray b2 = draw(theta2, rng);
             add(logQ, logBernoulli(b2, theta2));
-            INDArray phi = top.prior().getArr();                      // [1, n]
-            double[] prior = vector(b2.mmul(phi.transpose()));
-            double norm = softplus(phi).sumNumber().doubleValue();
+            double[] prior = logPrior(b2, phi);
             INDArray s2 = signed(b2);
             INDArray a2 = top.decTop().forward(s2);
             logP = logBernoulli(b, a2);
-            for (int i = 0; i < logP.length; i++) {
-                logP[i] += prior[i] - norm;
-            }
+            add(logP, prior);
             for (INDArray t : new INDArray[] {theta2, b2, s2, a2}) {
                 t.close();
             }
-            decoderInput = s1;
         }
+        decoderInput = s1;
         INDArray a = model.decoder().forward(decoderInput);
         double[] w = pixelLogLikelihood(x, a);
         // the off-heap memory of k passes per image goes back now, not at the next GC
@@ -93,6 +95,16 @@ final class ImportanceWeights {
             w[i] += logP[i] - logQ[i];
         }
         return w;
+    }
+
+    /** log p(b) = Σ b φ − softplus φ per row, for the prior logits φ {@code [1, n]}. */
+    private static double[] logPrior(INDArray b, INDArray phi) {
+        double[] lp = vector(b.mmul(phi.transpose()));
+        double norm = softplus(phi).sumNumber().doubleValue();
+        for (int i = 0; i < lp.length; i++) {
+            lp[i] -= norm;
+        }
+        return lp;
     }
 
     /** {@link #logBernoulli} of the pixels, in place in two scratch arrays (no allocation per call). */
@@ -183,12 +195,6 @@ final class ImportanceWeights {
 
     private static double[] vector(INDArray a) {
         return a.castTo(DataType.DOUBLE).reshape(a.length()).toDoubleVector();
-    }
-
-    private static double[] constant(long n, double v) {
-        double[] d = new double[(int) n];
-        java.util.Arrays.fill(d, v);
-        return d;
     }
 
     private static void add(double[] into, double[] v) {
