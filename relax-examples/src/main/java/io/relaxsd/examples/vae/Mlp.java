@@ -98,17 +98,33 @@ final class Mlp {
     }
 
     /**
-     * The output logits for input rows {@code in} with the weights' current values, in plain ND4J
-     * outside the graph (FLOAT GEMMs; the importance-weighted evaluation runs it k times per image).
+     * Arrays for {@code rows} input rows for {@link #forward(INDArray, INDArray[])}: per layer its
+     * output (c order) and the GEMM's result (f order, as {@code INDArray.mmul} computes it).
      */
-    INDArray forward(INDArray in) {
-        INDArray h = in.dataType() == DataType.FLOAT ? in : in.castTo(DataType.FLOAT);
+    INDArray[] outputBuffers(long rows) {
+        int layers = weights.size();
+        INDArray[] out = new INDArray[2 * layers];
+        for (int i = 0; i < layers; i++) {
+            out[i] = Nd4j.createUninitialized(DataType.FLOAT, rows, widths[i + 1]);
+            out[layers + i] = Nd4j.createUninitialized(DataType.FLOAT, new long[] {rows, widths[i + 1]}, 'f');
+        }
+        return out;
+    }
+
+    /**
+     * The output logits for FLOAT input rows {@code in} with the weights' current values, in plain
+     * ND4J outside the graph: GEMMs into {@code buffers} ({@link #outputBuffers}, one per layer, for
+     * in's row count), bias and activation in place. The importance-weighted evaluation runs it k
+     * times per image, so nothing is allocated. Returns the last buffer.
+     */
+    INDArray forward(INDArray in, INDArray[] buffers) {
+        INDArray h = in;
         for (int i = 0; i < weights.size(); i++) {
-            INDArray next = h.mmul(weights.get(i).getArr()).addiRowVector(biases.get(i).getArr());
-            if (h != in) {
-                h.close();      // off-heap memory back now, not at the next GC (k passes per image)
-            }
-            h = next;
+            // INDArray.mmul allocates an f-order result per call (and mmul(other, result) a temporary):
+            // the same GEMM into the kept f-order array, copied into the c-order output, gives its values
+            INDArray product = buffers[weights.size() + i];
+            Nd4j.gemm(h, weights.get(i).getArr(), product, false, false, 1.0, 0.0);
+            h = buffers[i].assign(product).addiRowVector(biases.get(i).getArr());
             if (i + 1 < weights.size()) {
                 h = activation == VaeSetup.Activation.RELU ? Transforms.relu(h, false) : Transforms.tanh(h, false);
             }
