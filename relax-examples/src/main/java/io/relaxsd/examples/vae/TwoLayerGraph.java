@@ -103,15 +103,16 @@ final class TwoLayerGraph {
         return SignedInputLoss.signed(z);
     }
 
-    /** Pathwise estimators: both nodes in the forward, the −ELBO differentiated through them. */
+    /**
+     * Pathwise estimators: both nodes in the forward, the −ELBO differentiated through them; with
+     * {@code estimator == null} the deterministic σ(θ) of the benchmark's softmax baseline instead.
+     */
     void buildPathwise(Discrete discrete, Mlp decoder, SDVariable x, SDVariable invBatch, SDVariable theta1,
                        EstimatorConfig estimator, boolean relaxedForward) {
-        if (estimator == null) {
-            throw new IllegalArgumentException("setup " + VaeSetup.BINARY_LINEAR_2 + " has no softmax baseline");
-        }
-        SDVariable z1 = discrete.bernoulli("z", theta1, n, estimator);
+        // estimator == null: the benchmark's baseline, σ(θ) in place of both samples
+        SDVariable z1 = estimator == null ? sd.nn().sigmoid(theta1) : discrete.bernoulli("z", theta1, n, estimator);
         SDVariable theta2 = encTop.apply(signed(z1));
-        SDVariable z2 = discrete.bernoulli(TOP_NODE, theta2, n, estimator);
+        SDVariable z2 = estimator == null ? sd.nn().sigmoid(theta2) : discrete.bernoulli(TOP_NODE, theta2, n, estimator);
         SDVariable upper = klToPrior(theta2, prior).add(negativeEntropy(theta1));
         SDVariable train = nll(x, decoder.apply(signed(z1))).add(nll(z1, decTop.apply(signed(z2)))).add(upper);
         sd.identity(VaeModel.KL_SUM, upper.sum());
