@@ -161,7 +161,8 @@ public final class VaeTrainer {
      * The gradients of one training step on {@code feed} ({@link VaeModel#feed}: pixels and noise),
      * without any update: parameters, φ, optimiser state, step count and graph state (such as a
      * running-mean baseline) stay as they are. The same computation as {@link #step}: the fused
-     * step for pathwise estimators, the replayed graph for score-function ones.
+     * step for pathwise estimators on the categorical setup, the replayed graph otherwise (for
+     * pathwise estimators on binary setups, ∂loss/∂θ from the graph's autodiff).
      *
      * <p>{@link StepGradient#logits()} is the model-loss gradient with respect to the encoder's
      * logits, per example: row b is ∂(−ELBO_b)/∂θ_b = the estimator's estimate of ∂E[recon_b]/∂θ_b
@@ -176,9 +177,26 @@ public final class VaeTrainer {
             FusedStep.Result f = fused.step(feed);
             return new StepGradient(f.nelbo(), f.logits().mul(b), f.gradients());
         }
+        if (!model.scoreFunction() && !model.setup().binary()) {
+            throw new IllegalStateException("logit gradients of pathwise estimators need the CPU backend's fused step");
+        }
         if (!model.scoreFunction()) {
-            throw new IllegalStateException("logit gradients of pathwise estimators need the CPU backend's fused step"
-                    + " (categorical setups only)");
+            // binary setups train pathwise estimators through the graph: ∂loss/∂θ from its autodiff
+            // (the loss is the batch mean, KL included, so B times it is the per-example gradient)
+            if (probe == null) {
+                List<String> vars = new ArrayList<>(params.keySet());
+                vars.add(VaeModel.LOGITS);
+                String reported = model.relaxedForward() ? VaeModel.NELBO_SUM : VaeModel.LOSS;
+                probe = ReplayedCall.gradientsAndOutputs(model.sameDiff(), List.of(reported), vars);
+            }
+            Map<String, INDArray> outs = probe.run(feed);
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            for (String name : params.keySet()) {
+                grads.put(name, outs.get(name));
+            }
+            double nelbo = model.relaxedForward() ? outs.get(VaeModel.NELBO_SUM).getDouble(0) / b
+                    : outs.get(VaeModel.LOSS).getDouble(0);
+            return new StepGradient(nelbo, outs.get(VaeModel.LOGITS).mul(b), grads);
         }
         if (probe == null) {
             List<String> outs = List.of(VaeModel.NELBO_SUM, VaeModel.LOGITS, VaeModel.SCORE_GRADIENT);

@@ -192,6 +192,31 @@ class BinarySetupTest {
         }
     }
 
+    /**
+     * Pathwise estimators on binary setups give their logit gradients through the graph (for
+     * {@code ./relax variance}): the encoder is one linear layer, so ∂loss/∂β = (1/B) Σ_b ∂(−ELBO_b)/∂θ_b.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"st", "gumbel-softmax"})
+    void pathwiseLogitGradientsSumToTheEncoderBiasGradient(String estimator) {
+        VaeModel model = VaeModel.build(VaeSetup.binaryLinear(), EstimatorConfig.of(estimator), 4);
+        model.initialiseFromData(meanImage());
+        VaeTrainer trainer = new VaeTrainer(model, OptimizerKind.ADAM_RELAX.create(1e-3), 0, 10);
+        INDArray x = binaryImages(6);
+        VaeTrainer.StepGradient g = trainer.gradient(model.feed(x, Seeds.generator(2)));
+        double[] fromLogits = g.logits().castTo(DataType.DOUBLE).sum(0).div(6).toDoubleVector();
+        double[] bias = g.parameters().get("enc0_b").castTo(DataType.DOUBLE).reshape(200).toDoubleVector();
+        double scale = 0;
+        for (int j = 0; j < 200; j++) {
+            scale = Math.max(scale, Math.abs(bias[j]));
+        }
+        assertTrue(scale > 0);
+        for (int j = 0; j < 200; j++) {
+            assertEquals(bias[j], fromLogits[j], 1e-5 * scale, "logit " + j);
+        }
+        assertTrue(Double.isFinite(g.nelbo()) && g.nelbo() > 100, "−ELBO per image " + g.nelbo());
+    }
+
     @Test
     void theFusedStepRefusesBinarySetups() {
         VaeModel model = VaeModel.build(VaeSetup.binaryLinear(), EstimatorConfig.of("st"), 1);
