@@ -51,13 +51,12 @@ public final class Benchmarks {
     }
 
     /**
-     * The VAE step benchmark: one JSON object (or table row) per estimator; RELAX with the
-     * surrogate {@code surrogate} (its record names it).
+     * The VAE step benchmark on {@code setup}: one JSON object (or table row) per estimator, with
+     * the estimators' defaults on that setup ({@link EstimatorDefaults#of(String, VaeSetup)}); RELAX
+     * with the surrogate {@code surrogate} (its record names it).
      */
-    public void runVae(List<String> names, EstimatorConfig.SurrogateKind surrogate, String latent, int batch, int warmup, int steps, int threads, Path chart)
-            throws IOException {
-        int[] cl = VaeSetup.parseLatent(latent);
-        VaeSetup setup = VaeSetup.categorical(cl[0], cl[1]);
+    public void runVae(List<String> names, EstimatorConfig.SurrogateKind surrogate, VaeSetup setup, int batch, int warmup,
+                       int steps, int threads, Path chart) throws IOException {
         VaeBenchmark vae = new VaeBenchmark(setup, batch, warmup, steps);
         String header = String.format(Locale.ROOT, "VAE %s, batch %d, %d thread(s), step %.3f GFLOP; each estimator "
                 + "timed step by step in turn with the softmax baseline and a GEMM probe%n", setup.label(), batch,
@@ -117,7 +116,10 @@ public final class Benchmarks {
             for (String name : names) {
                 bar.status(name);
                 EstimatorConfig.Builder b = EstimatorConfig.builder(name)
-                        .temperature(EstimatorDefaults.of(name).temperature());
+                        .temperature(EstimatorDefaults.of(name, setup).temperature());
+                if (!Double.isNaN(EstimatorDefaults.eta(name, setup))) {
+                    b.eta(EstimatorDefaults.eta(name, setup));
+                }
                 boolean relax = name.equals("relax");
                 if (relax) {
                     b.surrogate(surrogate);

@@ -31,8 +31,8 @@ final class VaeBenchmark {
         this.batch = batch;
         this.warmup = warmup;
         this.steps = steps;
-        this.x = Nd4j.rand(Seeds.generator(1), batch, VaeSetup.PIXELS)
-                .castTo(DataType.FLOAT);
+        INDArray grey = Nd4j.rand(Seeds.generator(1), batch, VaeSetup.PIXELS).castTo(DataType.FLOAT);
+        this.x = setup.binary() ? grey.gt(0.5).castTo(DataType.FLOAT) : grey;
     }
 
     /**
@@ -42,12 +42,15 @@ final class VaeBenchmark {
     record Measurement(StepTimes estimator, StepTimes baseline, double gemmFlops, double executedFlops) {
     }
 
-    /** Measures the VAE with this estimator (its tuned learning rate, temperature and optimiser). */
+    /**
+     * Measures the VAE with this estimator (its learning rate, temperature and optimiser on the setup,
+     * {@link EstimatorDefaults#of(String, VaeSetup)}).
+     */
     Measurement measure(String name, EstimatorConfig config, IntConsumer progress) {
-        EstimatorDefaults d = EstimatorDefaults.of(name);
+        EstimatorDefaults d = EstimatorDefaults.of(name, setup);
         VaeModel model = VaeModel.build(setup, config, 0);
         VaeTrainer trainer = new VaeTrainer(model, d.optimizer().create(d.learningRate()), 0, batch);
-        EstimatorDefaults st = EstimatorDefaults.of("st");
+        EstimatorDefaults st = EstimatorDefaults.of("st", setup);
         VaeTrainer baseline = new VaeTrainer(VaeModel.softmaxBaseline(setup, 0),
                 st.optimizer().create(st.learningRate()), 0, batch);
         GemmRate.Probe gemm = new GemmRate.Probe(batch, encoderWidths());
@@ -63,9 +66,17 @@ final class VaeBenchmark {
         return new Measurement(t.first(), t.second(), t.gemmFlops(), executed);
     }
 
-    /** FLOPs of one step: the GEMMs of the encoder and decoder, forward and backward. */
+    /**
+     * FLOPs of one step: the GEMMs of the encoder and decoder, forward and backward (and of
+     * {@code binary-linear-2}'s n → n maps between its layers).
+     */
     double stepFlops() {
-        return GemmRate.stepFlops(batch, encoderWidths(), decoderWidths());
+        double flops = GemmRate.stepFlops(batch, encoderWidths(), decoderWidths());
+        if (setup.twoLayer()) {
+            int[] top = {setup.variables(), setup.variables()};
+            flops += GemmRate.stepFlops(batch, top, top);
+        }
+        return flops;
     }
 
     int[] encoderWidths() {

@@ -3,6 +3,8 @@ package io.relaxsd.examples.cli;
 import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.estimator.Estimators;
 import io.relaxsd.examples.bench.Benchmarks;
+import io.relaxsd.examples.vae.EstimatorDefaults;
+import io.relaxsd.examples.vae.VaeSetup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,8 @@ import picocli.CommandLine.Option;
                 "median and p90 ms/step, the roofline fraction (step FLOP rate / measured GEMM rate at the",
                 "same thread count) and the overhead against the same network with a plain softmax",
                 "bottleneck. Inputs are a fixed synthetic batch (throughput does not depend on pixels).",
+                "--setup binary-linear|binary-nonlinear|binary-linear-2 times the RELAX paper's binary",
+                "setups (batch 24, their vae defaults; relax with the context surrogate).",
                 "--jmh instead runs the JMH microbenchmarks of the estimator nodes (batch 100 x 16 x 8).",
                 "--dl4j instead times fit() of the './relax dl4j-vae' MultiLayerNetwork with each estimator's",
                 "stochastic layer against the same network with a plain sigmoid bottleneck (ND4J Adam),",
@@ -31,11 +35,15 @@ final class BenchCommand implements Callable<Integer> {
             description = "Estimator(s), comma-separated, or 'all' (default: ${DEFAULT-VALUE})")
     List<String> estimators = List.of("all");
 
+    @Option(names = "--setup", paramLabel = "SETUP", description = "categorical | binary-linear | binary-nonlinear | "
+            + "binary-linear-2, as in vae (default: ${DEFAULT-VALUE})")
+    String setup = VaeSetup.CATEGORICAL;
+
     @Option(names = "--latent", paramLabel = "CxL", description = "Categorical latent (default: ${DEFAULT-VALUE})")
     String latent = "8x16";
 
-    @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE})")
-    int batch = 100;
+    @Option(names = "--batch", description = "Batch size (default: 100, binary setups 24)")
+    Integer batch;
 
     @Option(names = "--steps", description = "Timed steps per estimator (default: ${DEFAULT-VALUE})")
     int steps = 200;
@@ -73,7 +81,18 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1 || steps < 1 || warmup < 0 || threads < 1) {
+        VaeSetup vaeSetup;
+        try {
+            vaeSetup = VaeSetup.parse(setup, latent);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (vaeSetup.binary() && spec.commandLine().getParseResult().hasMatchedOption("--latent")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--latent applies to the categorical setup "
+                    + "only; " + vaeSetup.id() + " has Bernoulli latents");
+        }
+        int rows = batch != null ? batch : vaeSetup.binary() ? EstimatorDefaults.BINARY_BATCH : 100;
+        if (rows < 1 || steps < 1 || warmup < 0 || threads < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--batch, --steps and --threads must be >= 1 and --warmup >= 0");
         }
@@ -81,12 +100,18 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--backend must be cpu or cuda, got '"
                     + backend + "'");
         }
+        if (dl4j && vaeSetup.binary()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dl4j times the categorical dl4j-vae "
+                    + "network; --setup " + vaeSetup.id() + " is not available there");
+        }
         if (dl4j && jmh) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dl4j and --jmh exclude each other");
         }
         List<String> names = resolveNames();
-        // a layer cannot run RELAX's default surrogate (it needs f at relaxed inputs): layers default to mlp
+        // a layer cannot run RELAX's default surrogate (it needs f at relaxed inputs): layers default to mlp;
+        // binary setups: the official VAE code's surrogate, as vae's default there
         EstimatorConfig.SurrogateKind kind = dl4j ? EstimatorConfig.SurrogateKind.MLP
+                : vaeSetup.binary() ? EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP
                 : EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_MLP;
         if (surrogate != null) {
             try {
@@ -107,10 +132,10 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (dl4j) {
-            bench.runDl4j(names, kind, latent, batch, warmup, steps, threads, chart);
+            bench.runDl4j(names, kind, latent, rows, warmup, steps, threads, chart);
             return 0;
         }
-        bench.runVae(names, kind, latent, batch, warmup, steps, threads, chart);
+        bench.runVae(names, kind, vaeSetup, rows, warmup, steps, threads, chart);
         return 0;
     }
 

@@ -45,9 +45,11 @@ import picocli.CommandLine.Spec;
             "  threshold or dynamically (the papers' static Larochelle binarisation",
             "  is not available here).",
             "binary-linear-2 (RELAX paper's L2): two stochastic layers of 200",
-            "  Bernoulli units, linear maps, inputs 2b-1, learned prior on the top",
-            "  layer; score-function estimators get one node and control variate",
-            "  per layer.",
+            "  Bernoulli units, linear maps; score-function estimators get one node",
+            "  and control variate per layer.",
+            "Binary setups as the official RELAX code: encoder input x - mean image,",
+            "  layers read bits as 2b-1, learned prior logits on the top layer,",
+            "  Glorot weights, decoder output bias = logit(clip(mean, 0.001, 0.999)).",
             "",
             "--iwae K reports -log (1/K) sum_j p(x,b_j)/q(b_j|x), b_j ~ q(b|x), per",
             "  image (the IWAE bound, RELAX paper's K = 100); --validation holds out",
@@ -58,6 +60,9 @@ import picocli.CommandLine.Spec;
             "  gumbel-rao 7e-4/0.7, reinmax-rao 5e-4/1.0, reinmax-cv 5e-4/1.3 (measured),",
             "  all RAdam;",
             "  any other estimator 1e-3/1.0 with Adam.",
+            "Binary setups (RELAX paper's protocol): every estimator lr 1e-3, batch 24,",
+            "  adam-relax (Adam, beta2 = 0.99999); rebar and relax start at tau 0.5,",
+            "  eta 1; relax's surrogate is relaxed-loss-plus-context-mlp.",
             ""},
         footer = {"", "Examples:",
             "  ./relax vae --estimator reinmax --latent 8x16 --epochs 10",
@@ -82,8 +87,8 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
     int epochs = 10;
 
-    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
-    int batch = 100;
+    @Option(names = "--batch", description = "batch size (default: 100, binary setups 24)")
+    Integer batch;
 
     @Option(names = "--lr", description = "learning rate (default: per estimator)")
     Double lr;
@@ -94,7 +99,8 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--k", description = "conditional samples K (Gumbel-Rao, ReinMax-Rao/CV; default: library default)")
     Integer k;
 
-    @Option(names = "--eta", description = "control-variate weight eta (default: library default)")
+    @Option(names = "--eta", description = "control-variate weight eta (default: library default; rebar and relax on "
+            + "binary setups 1)")
     Double eta;
 
     @Option(names = "--alpha", description = "generalised ReinMax alpha (default: library default)")
@@ -136,7 +142,8 @@ public final class VaeCommand implements Callable<Integer> {
 
     @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
             + "(the paper's), mlp, mlp-of-relaxed, relaxed-loss-plus-context-mlp (the official VAE code's: its "
-            + "network also reads x - mean image) (default: relaxed-loss-plus-mlp)")
+            + "network also reads x - mean image) (default: relaxed-loss-plus-mlp; binary setups "
+            + "relaxed-loss-plus-context-mlp)")
     String surrogate;
 
     @Option(names = "--surrogate-widths", split = ",", paramLabel = "W",
@@ -153,7 +160,8 @@ public final class VaeCommand implements Callable<Integer> {
             description = "relax: L2 weight decay on the surrogate network, added to phi's loss (default: 0)")
     Double surrogateWeightDecay;
 
-    @Option(names = "--optimizer", description = "radam | adam (default: per estimator)")
+    @Option(names = "--optimizer", description = "radam | adam | adam-relax (beta2 0.99999) (default: per estimator; "
+            + "binary setups adam-relax)")
     String optimizer;
 
     @Option(names = "--binarize", description = "binary setups: threshold | dynamic (default: ${DEFAULT-VALUE})")
@@ -424,7 +432,7 @@ public final class VaeCommand implements Callable<Integer> {
         }
         for (String raw : estimators) {
             String name = raw.trim().toLowerCase(Locale.ROOT);
-            EstimatorDefaults d = EstimatorDefaults.of(name);
+            EstimatorDefaults d = EstimatorDefaults.of(name, s);
             EstimatorConfig.Builder b = EstimatorConfig.builder(name)
                     .temperature(temperature != null ? temperature : d.temperature());
             if (k != null) {
@@ -432,6 +440,8 @@ public final class VaeCommand implements Callable<Integer> {
             }
             if (eta != null) {
                 b.eta(eta);
+            } else if (!Double.isNaN(EstimatorDefaults.eta(name, s))) {
+                b.eta(EstimatorDefaults.eta(name, s));
             }
             if (alpha != null) {
                 b.alpha(alpha);
@@ -446,7 +456,10 @@ public final class VaeCommand implements Callable<Integer> {
                 b.pretrainSteps(pretrainSteps);
             }
             if (name.equals("relax")) {
-                SurrogateOption.apply(b, kind, surrogateWidths, surrogateActivation, surrogateWeightDecay,
+                // binary setups: the official VAE code's surrogate, Q reading x − x̄
+                EstimatorConfig.SurrogateKind surrogateKind = kind == null && s.binary()
+                        ? EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP : kind;
+                SurrogateOption.apply(b, surrogateKind, surrogateWidths, surrogateActivation, surrogateWeightDecay,
                         pretrainSteps == null);
             }
             if (name.equals("reinforce")) {
@@ -460,7 +473,8 @@ public final class VaeCommand implements Callable<Integer> {
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             EstimatorConfig estimator = b.build();
             for (long sd : seedList) {
-                list.add(new VaeRunConfig(s, estimator, opt, lr != null ? lr : d.learningRate(), batch, epochs, sd,
+                int bs = batch != null ? batch : s.binary() ? EstimatorDefaults.BINARY_BATCH : 100;
+                list.add(new VaeRunConfig(s, estimator, opt, lr != null ? lr : d.learningRate(), bs, epochs, sd,
                         trainLimit, testLimit, bin, evalBatch, held, iwae == null ? 0 : iwae, iwaeFinalOnly, keep));
             }
         }

@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The training step of a pathwise VAE (and of the softmax baseline) with the encoder, decoder,
+ * The training step of a pathwise categorical VAE (and of its softmax baseline) with the encoder, decoder,
  * reconstruction loss and KL term written by hand (GEMMs into arrays allocated once, loops over
  * float arrays), and only the estimator node running as a small SameDiff graph:
  *
@@ -74,6 +74,12 @@ final class FusedStep {
         if (model.scoreFunction()) {
             throw new IllegalArgumentException("the fused step is for pathwise estimators; "
                     + model.estimator().name() + " evaluates the decoder inside its node");
+        }
+        if (model.setup().binary()) {
+            // its encoder, decoder and KL are the categorical setups': binary ones centre the input,
+            // feed 2b − 1 to the decoder and learn the prior (VaeModel), and train through the graph
+            throw new IllegalArgumentException("the fused step is for categorical setups; " + model.setup().id()
+                    + " trains through the graph");
         }
         this.model = model;
         this.relaxedForward = model.relaxedForward();

@@ -16,10 +16,20 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * several times (e.g. the decoder on the training sample and on the evaluation sample) and shares
  * the weights. Hidden layers use the activation; the last layer is linear (logits).
  *
- * <p>Initialisation as PyTorch's {@code nn.Linear} default: W and b uniform in ±1/sqrt(fan_in), so
- * results compare with the official PyTorch code.
+ * <p>Initialisation ({@link Init}): as PyTorch's {@code nn.Linear} default, W and b uniform in
+ * ±1/sqrt(fan_in), so the categorical setups compare with the ReinMax paper's PyTorch code; or as
+ * TensorFlow's {@code tf.layers.dense} default, W Glorot-uniform in ±sqrt(6/(fan_in + fan_out)) and
+ * b = 0, as the official RELAX (TensorFlow) code of the binary setups.
  */
 final class Mlp {
+    /** How the weights start. */
+    enum Init {
+        /** W, b ~ U(±1/sqrt(fan_in)) (PyTorch {@code nn.Linear}). */
+        PYTORCH,
+        /** W ~ U(±sqrt(6/(fan_in + fan_out))), b = 0 (TensorFlow {@code tf.layers.dense}). */
+        GLOROT
+    }
+
     private final SameDiff sd;
     private final List<SDVariable> weights = new ArrayList<>();
     private final List<SDVariable> biases = new ArrayList<>();
@@ -27,13 +37,23 @@ final class Mlp {
     private final int[] widths;
 
     Mlp(SameDiff sd, String prefix, int[] widths, VaeSetup.Activation activation, Random rng) {
+        this(sd, prefix, widths, activation, rng, Init.PYTORCH);
+    }
+
+    Mlp(SameDiff sd, String prefix, int[] widths, VaeSetup.Activation activation, Random rng, Init init) {
         this.sd = sd;
         this.activation = activation;
         this.widths = widths.clone();
         for (int i = 0; i + 1 < widths.length; i++) {
-            double bound = 1.0 / Math.sqrt(widths[i]);
-            weights.add(sd.var(prefix + i + "_W", uniform(rng, bound, widths[i], widths[i + 1])));
-            biases.add(sd.var(prefix + i + "_b", uniform(rng, bound, widths[i + 1])));
+            if (init == Init.PYTORCH) {
+                double bound = 1.0 / Math.sqrt(widths[i]);
+                weights.add(sd.var(prefix + i + "_W", uniform(rng, bound, widths[i], widths[i + 1])));
+                biases.add(sd.var(prefix + i + "_b", uniform(rng, bound, widths[i + 1])));
+            } else {
+                double bound = Math.sqrt(6.0 / (widths[i] + widths[i + 1]));
+                weights.add(sd.var(prefix + i + "_W", uniform(rng, bound, widths[i], widths[i + 1])));
+                biases.add(sd.var(prefix + i + "_b", Nd4j.zeros(DataType.FLOAT, widths[i + 1])));
+            }
         }
     }
 
@@ -78,17 +98,33 @@ final class Mlp {
     }
 
     /**
-     * The output logits for input rows {@code in} with the weights' current values, in plain ND4J
-     * outside the graph (FLOAT GEMMs; the importance-weighted evaluation runs it k times per image).
+     * Arrays for {@code rows} input rows for {@link #forward(INDArray, INDArray[])}: per layer its
+     * output (c order) and the GEMM's result (f order, as {@code INDArray.mmul} computes it).
      */
-    INDArray forward(INDArray in) {
-        INDArray h = in.dataType() == DataType.FLOAT ? in : in.castTo(DataType.FLOAT);
+    INDArray[] outputBuffers(long rows) {
+        int layers = weights.size();
+        INDArray[] out = new INDArray[2 * layers];
+        for (int i = 0; i < layers; i++) {
+            out[i] = Nd4j.createUninitialized(DataType.FLOAT, rows, widths[i + 1]);
+            out[layers + i] = Nd4j.createUninitialized(DataType.FLOAT, new long[] {rows, widths[i + 1]}, 'f');
+        }
+        return out;
+    }
+
+    /**
+     * The output logits for FLOAT input rows {@code in} with the weights' current values, in plain
+     * ND4J outside the graph: GEMMs into {@code buffers} ({@link #outputBuffers}, one per layer, for
+     * in's row count), bias and activation in place. The importance-weighted evaluation runs it k
+     * times per image, so nothing is allocated. Returns the last buffer.
+     */
+    INDArray forward(INDArray in, INDArray[] buffers) {
+        INDArray h = in;
         for (int i = 0; i < weights.size(); i++) {
-            INDArray next = h.mmul(weights.get(i).getArr()).addiRowVector(biases.get(i).getArr());
-            if (h != in) {
-                h.close();      // off-heap memory back now, not at the next GC (k passes per image)
-            }
-            h = next;
+            // INDArray.mmul allocates an f-order result per call (and mmul(other, result) a temporary):
+            // the same GEMM into the kept f-order array, copied into the c-order output, gives its values
+            INDArray product = buffers[weights.size() + i];
+            Nd4j.gemm(h, weights.get(i).getArr(), product, false, false, 1.0, 0.0);
+            h = buffers[i].assign(product).addiRowVector(biases.get(i).getArr());
             if (i + 1 < weights.size()) {
                 h = activation == VaeSetup.Activation.RELU ? Transforms.relu(h, false) : Transforms.tanh(h, false);
             }

@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Sec. 6), as the upper half of a {@link VaeModel} graph whose encoder and decoder are the
  * pixel-side maps:
  * <pre>
- *   q(b1|x)  = σ(x W1 + β1)                    the model's encoder           ("z",  200 bits)
+ *   q(b1|x)  = σ((x − x̄) W1 + β1)              the model's encoder           ("z",  200 bits)
  *   q(b2|b1) = σ((2b1 − 1) W2 + β2)            {@code enc_top}               ("z2", 200 bits)
  *   p(b2)    = σ(φ), φ learned, starting at 0  {@code prior_logits}
  *   p(b1|b2) = σ((2b2 − 1) W2' + β2')          {@code dec_top}
@@ -76,8 +76,8 @@ final class TwoLayerGraph {
     TwoLayerGraph(SameDiff sd, int units, Random rng) {
         this.sd = sd;
         this.n = units;
-        this.encTop = new Mlp(sd, "enc_top", new int[] {units, units}, VaeSetup.Activation.TANH, rng);
-        this.decTop = new Mlp(sd, "dec_top", new int[] {units, units}, VaeSetup.Activation.TANH, rng);
+        this.encTop = new Mlp(sd, "enc_top", new int[] {units, units}, VaeSetup.Activation.TANH, rng, Mlp.Init.GLOROT);
+        this.decTop = new Mlp(sd, "dec_top", new int[] {units, units}, VaeSetup.Activation.TANH, rng, Mlp.Init.GLOROT);
         this.prior = sd.var(PRIOR, Nd4j.zeros(DataType.FLOAT, 1, units));
     }
 
@@ -103,15 +103,16 @@ final class TwoLayerGraph {
         return SignedInputLoss.signed(z);
     }
 
-    /** Pathwise estimators: both nodes in the forward, the −ELBO differentiated through them. */
+    /**
+     * Pathwise estimators: both nodes in the forward, the −ELBO differentiated through them; with
+     * {@code estimator == null} the deterministic σ(θ) of the benchmark's softmax baseline instead.
+     */
     void buildPathwise(Discrete discrete, Mlp decoder, SDVariable x, SDVariable invBatch, SDVariable theta1,
                        EstimatorConfig estimator, boolean relaxedForward) {
-        if (estimator == null) {
-            throw new IllegalArgumentException("setup " + VaeSetup.BINARY_LINEAR_2 + " has no softmax baseline");
-        }
-        SDVariable z1 = discrete.bernoulli("z", theta1, n, estimator);
+        // estimator == null: the benchmark's baseline, σ(θ) in place of both samples
+        SDVariable z1 = estimator == null ? sd.nn().sigmoid(theta1) : discrete.bernoulli("z", theta1, n, estimator);
         SDVariable theta2 = encTop.apply(signed(z1));
-        SDVariable z2 = discrete.bernoulli(TOP_NODE, theta2, n, estimator);
+        SDVariable z2 = estimator == null ? sd.nn().sigmoid(theta2) : discrete.bernoulli(TOP_NODE, theta2, n, estimator);
         SDVariable upper = klToPrior(theta2, prior).add(negativeEntropy(theta1));
         SDVariable train = nll(x, decoder.apply(signed(z1))).add(nll(z1, decTop.apply(signed(z2)))).add(upper);
         sd.identity(VaeModel.KL_SUM, upper.sum());

@@ -30,9 +30,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *   a = dec(z)                                   pixel logits, [B, 784]
  *   recon = Σ_pixels BCE(sigmoid(a), x)          Bernoulli cross-entropy against the pixel targets
  *   KL    = Σ_variables Σ_k π_k log(π_k·C)       KL(q(z|x) ‖ uniform prior), analytic from θ
- *           (Bernoulli: Σ p log 2p + (1−p) log 2(1−p))
  *   loss  = (1/B) Σ_batch (recon + KL) = −ELBO
  * </pre>
+ *
+ * <p><b>Binary setups</b> follow the official RELAX code ({@code binary_vae_multilayer_per_layer.py},
+ * after REBAR, Tucker et al. 2017): the encoder reads x − x̄ (x̄ the training-set mean image, the
+ * graph state {@link #INPUT_MEAN}); every layer above the pixels reads its bits as 2b − 1; the
+ * prior over the top layer is Bernoulli(σ(φ)) with learned logits φ ({@code prior_logits}, starting
+ * at 0, i.e. p = 1/2), KL(q(b|x) ‖ p(b)) = Σ q(θ − φ) − softplus θ + softplus φ; weights start
+ * Glorot-uniform with zero biases (TensorFlow's dense default) and the decoder's output bias at
+ * logit(clip(x̄, 0.001, 0.999)) ({@link #initialiseFromData}). The KL stays analytic (the official
+ * code uses the single-sample log q − log p; same expectation, less variance).
  *
  * The reported −ELBO uses the hard sample, as the ReinMax paper does: for estimators whose forward
  * is the hard sample (ST, ReinMax, ...) it is the training objective itself; for relaxed-forward
@@ -58,16 +66,24 @@ public final class VaeModel {
      * reconstruction term only; a value, not differentiated).
      */
     public static final String SCORE_GRADIENT = "score_gradient";
-    /** Σ over the batch of KL(q(z|x) ‖ uniform prior). */
+    /** Σ over the batch of KL(q(z|x) ‖ prior): uniform (categorical) or learned (binary setups). */
     public static final String KL_SUM = "kl_sum";
     /** The encoder logits θ. */
     public static final String LOGITS = "logits";
     /** Decoder pixel probabilities for the hard sample. */
     public static final String RECONSTRUCTION = "reconstruction";
-    /** RELAX surrogates that take a context: the training-set mean image x̄ {@code [1, 784]}, a graph state. */
+    /**
+     * Binary setups and RELAX surrogates that take a context: the training-set mean image x̄
+     * {@code [1, 784]}, a graph state ({@link #initialiseFromData}).
+     */
     public static final String INPUT_MEAN = "x_mean";
-    /** RELAX surrogates that take a context: x − x̄, what they read by default (as the official VAE code's Q). */
+    /**
+     * x − x̄: the encoder's input in binary setups, and what a RELAX surrogate that takes a context
+     * reads by default (as the official VAE code's Q).
+     */
     public static final String CENTRED_INPUT = "x_centred";
+    /** Binary setups: clip of x̄ before the decoder's output bias starts at its logit (official code). */
+    static final double MEAN_CLIP = 0.001;
 
     private final VaeSetup setup;
     private final EstimatorConfig estimator;
@@ -80,6 +96,7 @@ public final class VaeModel {
     private final List<String> controlNames = new ArrayList<>();
     private final List<StateUpdate> stateUpdates = new ArrayList<>();
     private final TwoLayerGraph twoLayer;      // binary-linear-2 only
+    private final SDVariable prior;            // one-layer binary setups only: learned prior logits φ
     private boolean gradientsPrepared;
     private final Map<String, INDArray> noise = new LinkedHashMap<>();   // refilled by every feed()
 
@@ -104,16 +121,20 @@ public final class VaeModel {
         }
         encWidths[h.length + 1] = setup.latentWidth();
         decWidths[h.length + 1] = VaeSetup.PIXELS;
-        this.encoder = new Mlp(sd, "enc", encWidths, setup.activation(), rng);
-        this.decoder = new Mlp(sd, "dec", decWidths, setup.activation(), rng);
+        Mlp.Init init = setup.binary() ? Mlp.Init.GLOROT : Mlp.Init.PYTORCH;
+        this.encoder = new Mlp(sd, "enc", encWidths, setup.activation(), rng, init);
+        this.decoder = new Mlp(sd, "dec", decWidths, setup.activation(), rng, init);
         this.twoLayer = setup.twoLayer() ? new TwoLayerGraph(sd, setup.variables(), rng) : null;
+        this.prior = setup.binary() && twoLayer == null
+                ? sd.var(TwoLayerGraph.PRIOR, Nd4j.zeros(DataType.FLOAT, 1, setup.variables())) : null;
 
         SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, VaeSetup.PIXELS);
         SDVariable invBatch = sd.placeHolder(INV_BATCH, DataType.FLOAT);
-        SDVariable theta = sd.identity(LOGITS, encoder.apply(x));
+        // binary setups: the encoder reads x − x̄, as the official RELAX code
+        SDVariable theta = sd.identity(LOGITS, encoder.apply(setup.binary() ? centredInput(x) : x));
         if (twoLayer != null) {
             if (scoreFunction) {
-                twoLayer.buildScoreFunction(discrete, decoder, x, invBatch, theta, estimator);
+                twoLayer.buildScoreFunction(discrete, decoder, x, invBatch, theta, withCentredInputContext(x));
             } else {
                 twoLayer.buildPathwise(discrete, decoder, x, invBatch, theta, estimator, relaxedForward);
             }
@@ -123,13 +144,13 @@ public final class VaeModel {
             buildScoreFunction(x, invBatch, theta);
         } else {
             SDVariable z = bottleneck(discrete, theta, setup, estimator);
-            SDVariable kl = sd.identity(KL_SUM, klSum(discrete, theta, setup));
-            SDVariable trainLogits = decoder.apply(z);
+            SDVariable kl = sd.identity(KL_SUM, klSum(theta));
+            SDVariable trainLogits = decoder.apply(decoderInput(z));
             SDVariable trainSum = reconSum(x, trainLogits).add(kl);
             sd.math().mul(LOSS, trainSum, invBatch);
             if (relaxedForward) {
                 SDVariable hard = hardSample(discrete, theta, setup);
-                SDVariable hardLogits = decoder.apply(hard);
+                SDVariable hardLogits = decoder.apply(decoderInput(hard));
                 sd.nn().sigmoid(RECONSTRUCTION, hardLogits);
                 sd.identity(NELBO_SUM, reconSum(x, hardLogits).add(kl));
             } else {
@@ -179,17 +200,17 @@ public final class VaeModel {
      * the decoder) + KL/B + the node's variance loss (Σĝ²/B, reaching only the control parameters φ).
      */
     private void buildScoreFunction(SDVariable x, SDVariable invBatch, SDVariable theta) {
-        DecoderLoss loss = new DecoderLoss(decoder, x);
+        DecoderLoss pixels = new DecoderLoss(decoder, x);
         EstimatorConfig nodeConfig = withCentredInputContext(x);
         ScoreFunctionNode node = setup.binary()
-                ? discrete.bernoulli("z", theta, setup.variables(), nodeConfig, loss)
-                : discrete.categorical("z", theta, setup.variables(), setup.categories(), nodeConfig, loss);
-        SDVariable kl = sd.identity(KL_SUM, klSum(discrete, theta, setup));
+                ? discrete.bernoulli("z", theta, setup.variables(), nodeConfig, new SignedInputLoss(pixels))
+                : discrete.categorical("z", theta, setup.variables(), setup.categories(), nodeConfig, pixels);
+        SDVariable kl = sd.identity(KL_SUM, klSum(theta));
         sd.identity(NELBO_SUM, node.lossAtSample().sum().add(kl));
         sd.identity(GRADIENT_SECOND_MOMENT, node.varianceLoss());
         sd.identity(SCORE_GRADIENT, node.gradient());
         sd.identity(LOSS, node.modelLoss().add(kl.mul(invBatch)).add(node.varianceLoss()));
-        sd.nn().sigmoid(RECONSTRUCTION, decoder.apply(node.sample()));
+        sd.nn().sigmoid(RECONSTRUCTION, decoder.apply(decoderInput(node.sample())));
         controlNames.addAll(node.controlParameters());
         stateUpdates.addAll(node.stateUpdates());
     }
@@ -204,27 +225,59 @@ public final class VaeModel {
                 || estimator.surrogateContext() != null) {
             return estimator;
         }
-        SDVariable mean = sd.var(INPUT_MEAN, Nd4j.zeros(DataType.FLOAT, 1, VaeSetup.PIXELS));
-        x.sub(CENTRED_INPUT, mean);
+        centredInput(x);
         return estimator.toBuilder().surrogateContext(CENTRED_INPUT, VaeSetup.PIXELS).build();
     }
 
-    /** True if the graph reads the training-set mean image ({@link #inputMean(INDArray)}). */
+    /** x − x̄ ({@link #CENTRED_INPUT}), made once; x̄ is the graph state {@link #INPUT_MEAN}. */
+    private SDVariable centredInput(SDVariable x) {
+        if (sd.hasVariable(CENTRED_INPUT)) {
+            return sd.getVariable(CENTRED_INPUT);
+        }
+        SDVariable mean = sd.var(INPUT_MEAN, Nd4j.zeros(DataType.FLOAT, 1, VaeSetup.PIXELS));
+        return x.sub(CENTRED_INPUT, mean);
+    }
+
+    /** What the decoder reads: 2z − 1 in binary setups (the official code's layers), z otherwise. */
+    private SDVariable decoderInput(SDVariable z) {
+        return setup.binary() ? SignedInputLoss.signed(z) : z;
+    }
+
+    /** True if the graph reads the training-set mean image ({@link #initialiseFromData}). */
     public boolean usesInputMean() {
         return sd.hasVariable(INPUT_MEAN);
     }
 
-    /** Sets x̄, {@code [1, 784]} or {@code [784]}, in place (a no-op for graphs that do not read it). */
-    public void inputMean(INDArray mean) {
-        if (!usesInputMean()) {
-            return;
-        }
-        INDArray target = sd.getVariable(INPUT_MEAN).getArr();
-        if (mean.length() != target.length()) {
-            throw new IllegalArgumentException("the mean image must have " + target.length() + " pixels, got "
+    /**
+     * What the model takes from the training data before the first step (the official RELAX code's
+     * {@code train_mean} and {@code train_output_bias}): x̄ = {@code mean} ({@code [1, 784]} or
+     * {@code [784]}) into the graph state {@link #INPUT_MEAN}, and in binary setups the decoder's
+     * output bias set to logit(clip(x̄, 0.001, 0.999)). A no-op for graphs that read neither.
+     */
+    public void initialiseFromData(INDArray mean) {
+        if (mean.length() != VaeSetup.PIXELS) {
+            throw new IllegalArgumentException("the mean image must have " + VaeSetup.PIXELS + " pixels, got "
                     + mean.length());
         }
-        target.assign(mean.reshape(target.shape()).castTo(target.dataType()));
+        if (usesInputMean()) {
+            INDArray target = sd.getVariable(INPUT_MEAN).getArr();
+            target.assign(mean.reshape(target.shape()).castTo(target.dataType()));
+        }
+        if (setup.binary()) {
+            INDArray bias = decoder.biases().get(decoder.biases().size() - 1).getArr();
+            bias.assign(outputBias(mean).reshape(bias.shape()));
+        }
+    }
+
+    /** logit(clip(x̄, 0.001, 0.999)) per pixel, FLOAT. */
+    static INDArray outputBias(INDArray mean) {
+        double[] m = mean.castTo(DataType.DOUBLE).reshape(mean.length()).toDoubleVector();
+        float[] b = new float[m.length];
+        for (int i = 0; i < m.length; i++) {
+            double p = Math.min(Math.max(m[i], MEAN_CLIP), 1 - MEAN_CLIP);
+            b[i] = (float) Math.log(p / (1 - p));
+        }
+        return Nd4j.createFromArray(b);
     }
 
     private SDVariable reconSum(SDVariable x, SDVariable pixelLogits) {
@@ -248,6 +301,14 @@ public final class VaeModel {
     /** The same cross-entropy per entry (not summed), for per-example sums. */
     static SDVariable bernoulliCrossEntropy(SDVariable x, SDVariable pixelLogits) {
         return NodeDraw.stableSoftplus(pixelLogits).sub(x.mul(pixelLogits));
+    }
+
+    /**
+     * Σ over the batch of KL(q(z|x) ‖ prior), analytic from θ: to the learned prior φ in one-layer
+     * binary setups, else to the uniform prior.
+     */
+    private SDVariable klSum(SDVariable theta) {
+        return prior != null ? TwoLayerGraph.klToPrior(theta, prior).sum() : klSum(discrete, theta, setup);
     }
 
     /** Σ over the batch of KL(q(z|x) ‖ uniform prior), analytic from θ. */
@@ -298,13 +359,16 @@ public final class VaeModel {
         return feed;
     }
 
-    /** Trainable parameters in a fixed order (encoder, then decoder). */
+    /** Trainable parameters in a fixed order (encoder, decoder, then the upper layer's and the prior φ). */
     public Map<String, INDArray> parameters() {
         Map<String, INDArray> m = new LinkedHashMap<>();
         List<SDVariable> all = new ArrayList<>(encoder.parameters());
         all.addAll(decoder.parameters());
         if (twoLayer != null) {
             all.addAll(twoLayer.parameters());
+        }
+        if (prior != null) {
+            all.add(prior);
         }
         for (SDVariable v : all) {
             m.put(v.name(), v.getArr());
@@ -378,6 +442,16 @@ public final class VaeModel {
 
     Mlp encoder() {
         return encoder;
+    }
+
+    /** The learned prior logits φ {@code [1, n]} of binary setups' top layer; null for categorical ones. */
+    INDArray priorLogits() {
+        return prior != null ? prior.getArr() : twoLayer != null ? twoLayer.prior().getArr() : null;
+    }
+
+    /** x̄ {@code [1, 784]} as the graph holds it; null if the graph does not read it. */
+    INDArray inputMean() {
+        return usesInputMean() ? sd.getVariable(INPUT_MEAN).getArr() : null;
     }
 
     /** The upper layer of {@code binary-linear-2}; null for one-layer setups. */

@@ -22,6 +22,12 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
                            int evalBatch, int validationSize, int iwaeSamples, boolean iwaeFinalOnly,
                            CheckpointPolicy keepCheckpoints) {
 
+    /**
+     * {@code config.json}'s mark of a binary setup built as the official RELAX code
+     * ({@link VaeModel}: x − x̄ in, 2b − 1 between layers, learned prior, output bias from x̄).
+     */
+    static final String BINARY_MODEL = "official-relax";
+
     /** The RELAX paper's validation set: the last 10 000 training images. */
     public static final int PAPER_VALIDATION_SIZE = 10_000;
 
@@ -126,6 +132,9 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
             m.put("latent", setup.categories() + "x" + setup.variables());
         }
         m.put("binarize", binarization.id());          // used by binary setups only
+        if (setup.binary()) {
+            m.put("binary_model", BINARY_MODEL);
+        }
         m.put("estimator", estimator.toMap());
         m.put("optimizer", optimizer.id());
         m.put("lr", learningRate);
@@ -153,6 +162,11 @@ public record VaeRunConfig(VaeSetup setup, EstimatorConfig estimator, OptimizerK
     @SuppressWarnings("unchecked")
     public static VaeRunConfig fromMap(Map<String, Object> m) {
         VaeSetup setup = VaeSetup.parse((String) m.get("setup"), (String) m.get("latent"));
+        if (setup.binary() && !BINARY_MODEL.equals(m.get("binary_model"))) {
+            throw new IllegalArgumentException("this " + setup.id() + " run was made with the earlier binary model "
+                    + "(input x, bits 0/1, uniform prior); this build trains the official RELAX form and cannot "
+                    + "continue it");
+        }
         Map<String, Object> e = (Map<String, Object>) m.get("estimator");
         EstimatorConfig.Builder b = EstimatorConfig.builder((String) e.get("name"))
                 .temperature(num(e, "temperature").doubleValue())

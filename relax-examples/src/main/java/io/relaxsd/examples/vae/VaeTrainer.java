@@ -98,8 +98,9 @@ public final class VaeTrainer {
         this.seed = seed;
         this.evalBatch = evalBatch;
         model.prepareGradients();
-        // pathwise estimators (and the softmax baseline) train through the hand-written step on the CPU
-        this.fused = model.scoreFunction() || model.setup().twoLayer() || !FusedStep.supported() ? null
+        // pathwise estimators (and the softmax baseline) of categorical setups train through the
+        // hand-written step on the CPU; binary setups through the (replayed) graph
+        this.fused = model.scoreFunction() || model.setup().binary() || !FusedStep.supported() ? null
                 : new FusedStep(model);
         this.graphStep = ReplayedCall.gradientsAndOutputs(model.sameDiff(), stepOutputs, paramNames);
     }
@@ -160,7 +161,8 @@ public final class VaeTrainer {
      * The gradients of one training step on {@code feed} ({@link VaeModel#feed}: pixels and noise),
      * without any update: parameters, φ, optimiser state, step count and graph state (such as a
      * running-mean baseline) stay as they are. The same computation as {@link #step}: the fused
-     * step for pathwise estimators, the replayed graph for score-function ones.
+     * step for pathwise estimators on the categorical setup, the replayed graph otherwise (for
+     * pathwise estimators on binary setups, ∂loss/∂θ from the graph's autodiff).
      *
      * <p>{@link StepGradient#logits()} is the model-loss gradient with respect to the encoder's
      * logits, per example: row b is ∂(−ELBO_b)/∂θ_b = the estimator's estimate of ∂E[recon_b]/∂θ_b
@@ -175,8 +177,26 @@ public final class VaeTrainer {
             FusedStep.Result f = fused.step(feed);
             return new StepGradient(f.nelbo(), f.logits().mul(b), f.gradients());
         }
-        if (!model.scoreFunction()) {
+        if (!model.scoreFunction() && !model.setup().binary()) {
             throw new IllegalStateException("logit gradients of pathwise estimators need the CPU backend's fused step");
+        }
+        if (!model.scoreFunction()) {
+            // binary setups train pathwise estimators through the graph: ∂loss/∂θ from its autodiff
+            // (the loss is the batch mean, KL included, so B times it is the per-example gradient)
+            if (probe == null) {
+                List<String> vars = new ArrayList<>(params.keySet());
+                vars.add(VaeModel.LOGITS);
+                String reported = model.relaxedForward() ? VaeModel.NELBO_SUM : VaeModel.LOSS;
+                probe = ReplayedCall.gradientsAndOutputs(model.sameDiff(), List.of(reported), vars);
+            }
+            Map<String, INDArray> outs = probe.run(feed);
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            for (String name : params.keySet()) {
+                grads.put(name, outs.get(name));
+            }
+            double nelbo = model.relaxedForward() ? outs.get(VaeModel.NELBO_SUM).getDouble(0) / b
+                    : outs.get(VaeModel.LOSS).getDouble(0);
+            return new StepGradient(nelbo, outs.get(VaeModel.LOGITS).mul(b), grads);
         }
         if (probe == null) {
             List<String> outs = List.of(VaeModel.NELBO_SUM, VaeModel.LOGITS, VaeModel.SCORE_GRADIENT);
@@ -189,6 +209,15 @@ public final class VaeTrainer {
         float[] t = floats(theta);
         float[] d = floats(g);
         FusedStep.klAndGradient(model.setup(), t, d, n, 1f);
+        INDArray phi = model.twoLayer() == null ? model.priorLogits() : null;
+        if (phi != null) {
+            // one-layer binary: ∂KL(q ‖ Bernoulli(σ φ))/∂θ = q(1 − q)(θ − φ); the line above added q(1 − q)θ
+            float[] p = floats(phi);
+            for (int i = 0; i < n; i++) {
+                double q = 1 / (1 + Math.exp(-t[i]));
+                d[i] -= (float) (q * (1 - q) * p[i % p.length]);
+            }
+        }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         for (String name : params.keySet()) {
             grads.put(name, outs.get(name));
@@ -253,10 +282,7 @@ public final class VaeTrainer {
                                  Listener listener) {
         int epoch = history.size() + 1;
         if (epoch == 1 && iteration == 0) {
-            if (model.usesInputMean()) {
-                model.inputMean(meanImage(train));
-            }
-            pretrainControl(train, model.estimator() == null ? 0 : model.estimator().pretrainSteps());
+            prepare(train);
         }
         Random rng = epochRandom(seed, epoch, 0);
         int stepsInEpoch = train.batchCount();
@@ -291,6 +317,18 @@ public final class VaeTrainer {
                 secondMoment / step, valid1, testIwae, validIwae);
         history.add(m);
         return m;
+    }
+
+    /**
+     * Before the first step: x̄ of {@code train} into the model ({@link VaeModel#initialiseFromData}:
+     * the encoder's centring and, in binary setups, the decoder's output bias), then the surrogate's
+     * pre-training.
+     */
+    void prepare(ImageBatches train) {
+        if (model.usesInputMean() || model.setup().binary()) {
+            model.initialiseFromData(meanImage(train));
+        }
+        pretrainControl(train, model.estimator() == null ? 0 : model.estimator().pretrainSteps());
     }
 
     /** x̄: the mean of the training images as the run sees them (its first epoch's batches), {@code [1, 784]}. */
@@ -496,8 +534,9 @@ public final class VaeTrainer {
     }
 
     /**
-     * Loads only the model parameters (encoder and decoder) of a checkpoint, written by a run of any
-     * estimator and optimiser: to evaluate other estimators at the same weights. Everything else
+     * Loads only the model parameters (encoder, decoder, prior) of a checkpoint, and x̄ if the model
+     * reads it, written by a run of any estimator and optimiser: to evaluate other estimators at the
+     * same weights. Everything else
      * (φ, optimiser state, history) stays as it is. Every parameter must be in the checkpoint with
      * exactly this model's shape; nothing is changed otherwise.
      *
@@ -525,6 +564,12 @@ public final class VaeTrainer {
         }
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             e.getValue().assign(payload.arrays().get("param:" + e.getKey()));
+        }
+        // x̄ is part of the function the parameters compute (the encoder reads x − x̄)
+        INDArray mean = payload.arrays().get("state:" + VaeModel.INPUT_MEAN);
+        if (mean != null && model.usesInputMean()) {
+            INDArray target = model.inputMean();
+            target.assign(mean.reshape(target.shape()));
         }
         return payload.fingerprint();
     }

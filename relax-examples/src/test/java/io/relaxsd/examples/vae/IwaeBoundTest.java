@@ -27,6 +27,28 @@ class IwaeBoundTest {
                 VaeSetup.Activation.TANH);
     }
 
+    /** x̄ of the tests: pixel i at (i mod 10)/10, into the model (encoder centring, decoder output bias). */
+    private static double[] withMean(VaeModel model) {
+        double[] m = new double[784];
+        for (int i = 0; i < 784; i++) {
+            m[i] = (i % 10) / 10.0;
+        }
+        model.initialiseFromData(Nd4j.createFromArray(m).castTo(DataType.FLOAT));
+        return m;
+    }
+
+    /** Rows of x − x̄. */
+    private static double[][] centre(double[][] xs, double[] mean) {
+        double[][] c = new double[xs.length][];
+        for (int r = 0; r < xs.length; r++) {
+            c[r] = xs[r].clone();
+            for (int i = 0; i < c[r].length; i++) {
+                c[r][i] -= mean[i];
+            }
+        }
+        return c;
+    }
+
     private static INDArray images(int count) {
         return new SyntheticDigits(count, count, 5).first(count).gt(0.5).castTo(DataType.FLOAT);
     }
@@ -44,18 +66,21 @@ class IwaeBoundTest {
     @Test
     void oneLayerLogWeightsAreTheHandComputedSingleSampleElbo() {
         VaeModel model = VaeModel.build(tinyLinear(), EstimatorConfig.of("st"), 3);
+        double[] mean = withMean(model);
+        model.parameters().get(TwoLayerGraph.PRIOR).assign(Nd4j.createFromArray(0.5f, -0.2f, 0.8f).reshape(1, N));
         INDArray x = images(4);
         double[][] w = new ImportanceWeights(model).logWeights(x, 2, Seeds.generator(17));
         Random replay = Seeds.generator(17);
         Map<String, INDArray> p = model.parameters();
         double[][] xs = x.castTo(DataType.DOUBLE).toDoubleMatrix();
-        double[][] theta = affine(xs, p.get("enc0_W"), p.get("enc0_b"));
+        double[][] theta = affine(centre(xs, mean), p.get("enc0_W"), p.get("enc0_b"));
+        double[] phi = p.get(TwoLayerGraph.PRIOR).castTo(DataType.DOUBLE).reshape(N).toDoubleVector();
         for (int j = 0; j < 2; j++) {
             double[][] b = draw(theta, replay);
-            double[][] a = affine(b, p.get("dec0_W"), p.get("dec0_b"));
+            double[][] a = affine(signed(b), p.get("dec0_W"), p.get("dec0_b"));
             for (int i = 0; i < 4; i++) {
                 // IWAE-1's weight: log p(x|b) + log p(b) − log q(b|x), the sampled (not analytic-KL) ELBO
-                double expected = logBernoulli(xs[i], a[i]) - N * Math.log(2) - logBernoulli(b[i], theta[i]);
+                double expected = logBernoulli(xs[i], a[i]) + logBernoulli(b[i], phi) - logBernoulli(b[i], theta[i]);
                 assertEquals(expected, w[i][j], 1e-6 * Math.abs(expected));
             }
         }
@@ -64,13 +89,14 @@ class IwaeBoundTest {
     @Test
     void twoLayerLogWeightsAreTheHandComputedSingleSampleElbo() {
         VaeModel model = VaeModel.build(VaeSetup.twoLayer(N), EstimatorConfig.of("st"), 4);
+        double[] mean = withMean(model);
         model.parameters().get(TwoLayerGraph.PRIOR).assign(Nd4j.createFromArray(0.3f, -0.7f, 1.1f).reshape(1, N));
         INDArray x = images(3);
         double[][] w = new ImportanceWeights(model).logWeights(x, 2, Seeds.generator(23));
         Random replay = Seeds.generator(23);
         Map<String, INDArray> p = model.parameters();
         double[][] xs = x.castTo(DataType.DOUBLE).toDoubleMatrix();
-        double[][] theta1 = affine(xs, p.get("enc0_W"), p.get("enc0_b"));
+        double[][] theta1 = affine(centre(xs, mean), p.get("enc0_W"), p.get("enc0_b"));
         double[] phi = p.get(TwoLayerGraph.PRIOR).castTo(DataType.DOUBLE).reshape(N).toDoubleVector();
         for (int j = 0; j < 2; j++) {
             double[][] b1 = draw(theta1, replay);
@@ -94,18 +120,21 @@ class IwaeBoundTest {
     @Test
     void oneLayerBoundMatchesEnumeration() {
         VaeModel model = VaeModel.build(tinyLinear(), EstimatorConfig.of("st"), 3);
+        double[] mean = withMean(model);
         model.parameters().get("dec0_W").muli(0.2);       // a posterior q can roughly follow
+        model.parameters().get(TwoLayerGraph.PRIOR).assign(Nd4j.createFromArray(-0.6f, 0.4f, 1.2f).reshape(1, N));
         INDArray x = images(1);
         Map<String, INDArray> p = model.parameters();
         double[] xs = x.castTo(DataType.DOUBLE).toDoubleMatrix()[0];
-        double[] theta = affine(new double[][] {xs}, p.get("enc0_W"), p.get("enc0_b"))[0];
+        double[] phi = p.get(TwoLayerGraph.PRIOR).castTo(DataType.DOUBLE).reshape(N).toDoubleVector();
+        double[] theta = affine(centre(new double[][] {xs}, mean), p.get("enc0_W"), p.get("enc0_b"))[0];
         double[] logQ = new double[1 << N];
         double[] logW = new double[1 << N];
         for (int c = 0; c < logQ.length; c++) {
             double[] b = bits(c, N);
             logQ[c] = logBernoulli(b, theta);
-            logW[c] = logBernoulli(xs, affine(new double[][] {b}, p.get("dec0_W"), p.get("dec0_b"))[0])
-                    - N * Math.log(2) - logQ[c];
+            logW[c] = logBernoulli(xs, affine(signed(new double[][] {b}), p.get("dec0_W"), p.get("dec0_b"))[0])
+                    + logBernoulli(b, phi) - logQ[c];
         }
         checkBounds(model, x, logQ, logW);
     }
@@ -149,7 +178,11 @@ class IwaeBoundTest {
         Map<String, INDArray> p = model.parameters();
         p.get(TwoLayerGraph.PRIOR).assign(Nd4j.createFromArray(-0.4f, 0.9f, 0.2f).reshape(1, N));
         p.get("dec0_W").muli(0.2);
-        p.get("dec_top0_W").muli(3);
+        // the PyTorch-default scale times 3 on dec_top (Glorot's bounds are ±0.087 at 784 → 3, ±1 at 3 → 3):
+        // a q close enough to the posterior for IWAE_1000 to come within 0.03 of log p(x)
+        p.get("dec_top0_W").muli(3 / Math.sqrt(3));
+        p.get("enc_top0_W").muli(1 / Math.sqrt(3));
+        p.get("enc0_W").muli(Math.sqrt(787.0 / 6) / 28);
         INDArray x = images(1);
         double[] xs = x.castTo(DataType.DOUBLE).toDoubleMatrix()[0];
         double[] phi = p.get(TwoLayerGraph.PRIOR).castTo(DataType.DOUBLE).reshape(N).toDoubleVector();
@@ -190,7 +223,7 @@ class IwaeBoundTest {
         Random rng = Seeds.generator(99);
         double[] exact = {elbo, iwae2, logPx};
         int[] ks = {1, 2, 1000};
-        int[] rows = {8000, 4000, 10};
+        int[] rows = {8000, 4000, 20};
         for (int t = 0; t < ks.length; t++) {
             double[][] w = iw.logWeights(Nd4j.tile(x, rows[t], 1), ks[t], rng);
             double sum = 0;
@@ -202,7 +235,8 @@ class IwaeBoundTest {
             }
             double mean = sum / rows[t];
             double se = Math.sqrt(Math.max(0, sq / rows[t] - mean * mean) / rows[t]);
-            double tolerance = t < 2 ? 4 * se : 0.03;
+            // IWAE_1000 sits a little below log p(x) (its bias) and is noisy over 20 images
+            double tolerance = t < 2 ? 4 * se : 0.03 + 2 * se;
             assertEquals(exact[t], mean, tolerance, "mean IWAE_" + ks[t] + " (standard error " + se + ")");
         }
     }
