@@ -63,7 +63,7 @@ public final class Benchmarks {
                 threads, vae.stepFlops() / 1e9)
                 + String.format(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %8s %10s", "estimator", "steps/s",
                 "samples/s", "med ms", "p90 ms", "roofline", "overhead", "GFLOP/s", "exec GFLOP");
-        eachEstimator(names, surrogate, (long) warmup + steps, header,
+        eachEstimator(names, surrogate, setup, (long) warmup + steps, header,
                 (config, progress) -> vae.record(config.name(), threads, vae.measure(config.name(), config, progress)),
                 rec -> String.format(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f",
                         rec.get("estimator"), rec.get("steps_per_sec"), rec.get("samples_per_sec"),
@@ -89,7 +89,7 @@ public final class Benchmarks {
                 + "with a plain sigmoid bottleneck and a GEMM probe%n", setup.label(), batch, threads)
                 + String.format(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %9s", "estimator", "steps/s",
                 "samples/s", "med ms", "p90 ms", "plain ms", "x plain", "roofline");
-        eachEstimator(names, surrogate, (long) warmup + steps, header,
+        eachEstimator(names, surrogate, setup, (long) warmup + steps, header,
                 (config, progress) -> bench.record(config.name(), threads, bench.measure(config, progress)),
                 rec -> String.format(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f",
                         rec.get("estimator"), rec.get("steps_per_sec"), rec.get("samples_per_sec"),
@@ -101,10 +101,11 @@ public final class Benchmarks {
 
     /**
      * Measures each estimator (its default temperature; RELAX with {@code surrogate}, named in its
-     * record) with {@code measure}, printing a JSON line or a table row ({@code row}) per estimator
+     * record; the defaults on {@code setup}) with {@code measure}, printing a JSON line or a table row ({@code row}) per estimator
      * under {@code header}, then the samples/s chart.
      */
-    private void eachEstimator(List<String> names, EstimatorConfig.SurrogateKind surrogate, long stepsPerEstimator,
+    private void eachEstimator(List<String> names, EstimatorConfig.SurrogateKind surrogate, VaeSetup setup,
+                               long stepsPerEstimator,
                                String header, BiFunction<EstimatorConfig, IntConsumer, Map<String, Object>> measure,
                                Function<Map<String, Object>, String> row, Path chart, String chartTitle)
             throws IOException {
