@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 // one line per command
                 BenchCommand.class,
+                ChartCommand.class,
                 DataCommand.class,
                 DL4JVaeCommand.class,
                 EstimatorsCommand.class,
