@@ -4,7 +4,6 @@ import io.relaxsd.estimator.EstimatorConfig;
 import io.relaxsd.examples.vae.Dl4jVaeRun;
 import io.relaxsd.examples.vae.VaeSetup;
 import io.relaxsd.samediff.Seeds;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -73,18 +72,8 @@ final class Dl4jBenchmark {
     Map<String, Object> record(String estimator, int threads, Measurement measured) {
         StepTimes t = measured.layer();
         double stepFlops = shapes.stepFlops();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("estimator", estimator);
+        Map<String, Object> m = t.record(estimator, setup, batch, threads, steps, stepFlops, measured.gemmFlops());
         m.put("network", "dl4j");
-        m.put("latent", setup.binary() ? setup.id() : setup.categories() + "x" + setup.variables());
-        m.put("batch", batch);
-        m.put("threads", threads);
-        m.put("steps", steps);
-        m.put("steps_per_sec", 1000.0 / t.mean());
-        m.put("samples_per_sec", 1000.0 * batch / t.mean());
-        m.put("ms_per_step_median", t.median());
-        m.put("ms_per_step_p90", t.p90());
-        m.put("roofline_fraction", stepFlops / (t.median() / 1000.0) / measured.gemmFlops());
         m.put("overhead_vs_plain", t.median() / measured.plain().median());
         m.put("plain_ms_per_step_median", measured.plain().median());
         m.put("gemm_gflops", measured.gemmFlops() / 1e9);

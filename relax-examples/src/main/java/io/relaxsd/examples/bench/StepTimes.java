@@ -1,6 +1,9 @@
 package io.relaxsd.examples.bench;
 
+import io.relaxsd.examples.vae.VaeSetup;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Wall-clock times of individual steps, summarised robustly (median, p90). */
 record StepTimes(double[] millis) {
@@ -24,6 +27,26 @@ record StepTimes(double[] millis) {
 
     double mean() {
         return Arrays.stream(millis).average().orElseThrow();
+    }
+
+    /**
+     * The bench's JSON keys every mode shares, for these times of {@code estimator}'s step of
+     * {@code stepFlops} FLOP (roofline against {@code gemmFlops} FLOP/s); callers add their own.
+     */
+    Map<String, Object> record(String estimator, VaeSetup setup, int batch, int threads, int steps, double stepFlops,
+                               double gemmFlops) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("estimator", estimator);
+        m.put("latent", setup.binary() ? setup.id() : setup.categories() + "x" + setup.variables());
+        m.put("batch", batch);
+        m.put("threads", threads);
+        m.put("steps", steps);
+        m.put("steps_per_sec", 1000.0 / mean());
+        m.put("samples_per_sec", 1000.0 * batch / mean());
+        m.put("ms_per_step_median", median());
+        m.put("ms_per_step_p90", p90());
+        m.put("roofline_fraction", stepFlops / (median() / 1000.0) / gemmFlops);
+        return m;
     }
 
     /** Linear interpolation between order statistics. */
