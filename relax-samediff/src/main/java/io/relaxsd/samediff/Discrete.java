@@ -249,18 +249,7 @@ public final class Discrete {
      * returned arrays to the placeholder map of one {@code output}/{@code calculateGradients}/fit step.
      */
     public Map<String, INDArray> drawNoise(long batchSize, Random rng) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
-        }
-        Map<String, INDArray> feed = new LinkedHashMap<>();
-        for (NodeInfo n : nodes) {
-            long rows = batchSize * n.variablesPerExample();
-            feed.put(n.uniformPlaceholder(), uniform(rng, n.dataType(), rows, n.width()));
-            if (n.conditionalPlaceholder() != null) {
-                feed.put(n.conditionalPlaceholder(), uniform(rng, n.dataType(), n.conditionalSamples(), rows, n.width()));
-            }
-        }
-        return feed;
+        return drawNoiseInto(new LinkedHashMap<>(), batchSize, rng);
     }
 
     /**
