@@ -26,6 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -93,39 +94,13 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "learning rate (default: per estimator)")
     Double lr;
 
-    @Option(names = "--temperature", description = "temperature tau (default: per estimator)")
-    Double temperature;
-
-    @Option(names = "--k", description = "conditional samples K (Gumbel-Rao, ReinMax-Rao/CV; default: library default)")
-    Integer k;
-
-    @Option(names = "--eta", description = "control-variate weight eta (default: library default; rebar and relax on "
-            + "binary setups 1)")
-    Double eta;
-
-    @Option(names = "--alpha", description = "generalised ReinMax alpha (default: library default)")
-    Double alpha;
-
-    @Option(names = "--reinmax-temperature", paramLabel = "TAU_RM", description = "reinmax-cv: temperature of its "
-            + "ReinMax term; --temperature is the control variate's (default: library default, 1)")
-    Double reinmaxTemperature;
-
-    @Option(names = "--cv-noise", paramLabel = "unconditional|conditional", description = "reinmax-cv: noise of the "
-            + "single-draw term, fresh (the paper's eq. 18) or conditional on the sample (default: unconditional)")
-    String cvNoise;
+    @Mixin
+    EstimatorOptions estimatorOptions;
 
     @Option(names = "--pretrain-steps", paramLabel = "N",
             description = "rebar, relax: train phi alone on N training batches before the model moves (default: "
                     + "1000 for relaxed-loss-plus-context-mlp, as the official code, else 0)")
     Integer pretrainSteps;
-
-    @Option(names = "--baseline", paramLabel = "KIND",
-            description = "reinforce: none | running-mean | leave-one-out (default: none)")
-    String baseline;
-
-    @Option(names = "--score-samples", paramLabel = "S",
-            description = "reinforce with leave-one-out: samples per image (default: library default)")
-    Integer scoreSamples;
 
     @Option(names = "--iwae", paramLabel = "K",
             description = "also report the -IWAE bound with K samples per image on the test (and validation) set (default: off)")
@@ -139,12 +114,6 @@ public final class VaeCommand implements Callable<Integer> {
 
     @Option(names = "--validation-size", paramLabel = "N", description = "hold out the last N training images as a validation set (default: 0, none)")
     Integer validationSize;
-
-    @Option(names = "--surrogate", paramLabel = "KIND", description = "RELAX's surrogate: relaxed-loss-plus-mlp "
-            + "(the paper's), mlp, mlp-of-relaxed, relaxed-loss-plus-context-mlp (the official VAE code's: its "
-            + "network also reads x - mean image) (default: relaxed-loss-plus-mlp; binary setups "
-            + "relaxed-loss-plus-context-mlp)")
-    String surrogate;
 
     @Option(names = "--surrogate-widths", split = ",", paramLabel = "W",
             description = "relax: hidden widths of the surrogate network, one per layer (default: 200,200 for "
@@ -410,7 +379,7 @@ public final class VaeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--validation-size must be >= 1, got " + validationSize);
         }
         int held = validation ? VaeRunConfig.PAPER_VALIDATION_SIZE : validationSize == null ? 0 : validationSize;
-        if ((baseline != null || scoreSamples != null) && !estimators.stream()
+        if ((estimatorOptions.baseline != null || estimatorOptions.scoreSamples != null) && !estimators.stream()
                 .anyMatch(e -> e.trim().toLowerCase(Locale.ROOT).equals("reinforce"))) {
             throw new IllegalArgumentException("--baseline and --score-samples apply to reinforce only");
         }
@@ -425,50 +394,19 @@ public final class VaeCommand implements Callable<Integer> {
                     + " is after the last epoch (" + epochs + ")");
         }
         List<VaeRunConfig> list = new ArrayList<>();
-        // fails on a bad value, or when no estimator is relax
-        EstimatorConfig.SurrogateKind kind = surrogate == null ? null : SurrogateOption.parse(surrogate, estimators);
         if (surrogateWidths != null || surrogateActivation != null || surrogateWeightDecay != null) {
             SurrogateOption.requireRelax("--surrogate-widths/-activation/-weight-decay", estimators);
         }
         for (String raw : estimators) {
             String name = raw.trim().toLowerCase(Locale.ROOT);
             EstimatorDefaults d = EstimatorDefaults.of(name, s);
-            EstimatorConfig.Builder b = EstimatorConfig.builder(name)
-                    .temperature(temperature != null ? temperature : d.temperature());
-            if (k != null) {
-                b.samples(k);
-            }
-            if (eta != null) {
-                b.eta(eta);
-            } else if (!Double.isNaN(EstimatorDefaults.eta(name, s))) {
-                b.eta(EstimatorDefaults.eta(name, s));
-            }
-            if (alpha != null) {
-                b.alpha(alpha);
-            }
-            if (reinmaxTemperature != null) {
-                b.reinmaxTemperature(reinmaxTemperature);
-            }
-            if (cvNoise != null) {
-                b.cvNoise(EstimatorConfig.CvNoise.parse(cvNoise));
+            // τ, η and RELAX's surrogate with the setup's defaults; then vae's own surrogate-network options
+            EstimatorConfig.Builder b = estimatorOptions.builder(name, estimators, s);
+            if (name.equals("relax")) {
+                SurrogateOption.apply(b, null, surrogateWidths, surrogateActivation, surrogateWeightDecay, false);
             }
             if (pretrainSteps != null) {
                 b.pretrainSteps(pretrainSteps);
-            }
-            if (name.equals("relax")) {
-                // binary setups: the official VAE code's surrogate, Q reading x − x̄
-                EstimatorConfig.SurrogateKind surrogateKind = kind == null && s.binary()
-                        ? EstimatorConfig.SurrogateKind.RELAXED_LOSS_PLUS_CONTEXT_MLP : kind;
-                SurrogateOption.apply(b, surrogateKind, surrogateWidths, surrogateActivation, surrogateWeightDecay,
-                        pretrainSteps == null);
-            }
-            if (name.equals("reinforce")) {
-                if (baseline != null) {
-                    b.baseline(EstimatorConfig.Baseline.parse(baseline));
-                }
-                if (scoreSamples != null) {
-                    b.scoreSamples(scoreSamples);
-                }
             }
             OptimizerKind opt = optimizer != null ? OptimizerKind.parse(optimizer) : d.optimizer();
             EstimatorConfig estimator = b.build();

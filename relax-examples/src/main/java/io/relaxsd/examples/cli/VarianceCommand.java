@@ -185,15 +185,16 @@ public final class VarianceCommand implements Callable<Integer> {
             if (estimators.isEmpty()) {
                 throw new IllegalArgumentException("--estimator needs at least one name");
             }
+            runConfig = readRun(run);
+            model = withOverrides(runConfig);
             for (String name : estimators) {
-                EstimatorConfig c = estimatorOptions.config(name, estimators);
+                // the defaults of ./relax vae on the run's setup (binary: REBAR's and RELAX's τ and η)
+                EstimatorConfig c = estimatorOptions.config(name, estimators, model.setup());
                 if (pretrainSteps > 0) {
                     c = c.toBuilder().pretrainSteps(pretrainSteps).build();
                 }
                 configs.add(c);
             }
-            runConfig = readRun(run);
-            model = withOverrides(runConfig);
             checkpoints = selected(VaeRun.numberedCheckpoints(run));
             Threads.apply(threads);
         } catch (IllegalArgumentException e) {

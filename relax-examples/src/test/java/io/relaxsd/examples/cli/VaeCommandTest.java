@@ -95,7 +95,7 @@ class VaeCommandTest {
         assertEquals(2, run("--estimator", "reinmax-cv", "--reinmax-temperature", "0").exit());
         Result bad = run("--estimator", "reinmax-cv", "--cv-noise", "sometimes");
         assertEquals(2, bad.exit());
-        assertTrue(bad.err().contains("cvNoise: unknown value 'sometimes'"), bad.err());
+        assertTrue(bad.err().contains("--cv-noise: unknown value 'sometimes'"), bad.err());
         Result r = run("--estimator", "reinmax-cv", "--latent", "4x3", "--epochs", "1", "--batch", "50", "--k", "2",
                 "--reinmax-temperature", "1.2", "--cv-noise", "conditional", "--eval-batch", "100", "--json",
                 "--out", tmp.toString());
