@@ -350,6 +350,9 @@ public final class VaeTrainer {
 
     private double iwae(ImageBatches data, int epoch, int stream, int k, String what, Listener listener) {
         int total = data.size();
+        if (listener != null) {
+            listener.onIwae(epoch, what, 0, total);   // the bar's clock starts before the first batch
+        }
         return IwaeBound.evaluate(model, data, k, evalBatch, epochRandom(seed, epoch, stream),
                 listener == null ? null : done -> listener.onIwae(epoch, what, done, total));
     }
