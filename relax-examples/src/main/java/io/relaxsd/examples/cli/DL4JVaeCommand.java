@@ -55,7 +55,7 @@ import picocli.CommandLine.Spec;
             "  ./relax dl4j-vae --estimator st --epochs 5 --out runs/dl4j-st",
             "  ./relax dl4j-vae --resume runs/dl4j-st --epochs 10",
             "  ./relax dl4j-vae --estimator st --spark 'local[2]' --epochs 5"})
-public final class DL4JVaeCommand implements Callable<Integer> {
+public final class DL4JVaeCommand extends VaeRunOptions implements Callable<Integer> {
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -66,17 +66,8 @@ public final class DL4JVaeCommand implements Callable<Integer> {
     @Option(names = "--setup", paramLabel = "SETUP", description = "categorical | binary-linear | binary-nonlinear (default: ${DEFAULT-VALUE})")
     String setup = VaeSetup.CATEGORICAL;
 
-    @Option(names = "--latent", paramLabel = "CxL", description = "categorical latent: C categories x L variables (default: ${DEFAULT-VALUE})")
-    String latent = "8x16";
-
-    @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
-    int epochs = 10;
-
     @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch = 100;
-
-    @Option(names = "--lr", description = "learning rate (default: per estimator)")
-    Double lr;
 
     @Option(names = "--temperature", description = "temperature tau (default: per estimator)")
     Double temperature;
@@ -91,33 +82,6 @@ public final class DL4JVaeCommand implements Callable<Integer> {
     @Option(names = "--optimizer", description = "radam | adam (default: per estimator)")
     String optimizer;
 
-    @Option(names = "--binarize", description = "binary setups: threshold | dynamic (default: ${DEFAULT-VALUE})")
-    String binarize = "dynamic";
-
-    @Option(names = "--train-limit", paramLabel = "N", description = "use the first N training images (default: all)")
-    int trainLimit;
-
-    @Option(names = "--test-limit", paramLabel = "N", description = "use the first N test images (default: all)")
-    int testLimit;
-
-    @Option(names = "--eval-batch", paramLabel = "N", description = "rows per test batch (default: ${DEFAULT-VALUE})")
-    int evalBatch = 1000;
-
-    @Option(names = "--seed", description = "seed of weights, noise and data order (default: ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--threads", description = "CPU threads for ND4J (default: ${DEFAULT-VALUE})")
-    int threads = 1;
-
-    @Option(names = "--data", paramLabel = "DIR", description = "MNIST directory (default: the cache, downloaded on first use)")
-    Path data;
-
-    @Option(names = "--json", description = "print one JSON object per epoch and a final summary")
-    boolean json;
-
-    @Option(names = "--out", paramLabel = "DIR", description = "write metrics, plots, config, provenance and checkpoints here")
-    Path out;
-
     @Option(names = "--spark", paramLabel = "MASTER", description = "train on Apache Spark with DL4J's parameter "
             + "averaging: local[N] (N worker threads), spark://HOST:PORT, yarn, k8s://...; each worker trains on "
             + "batch/N examples per step (needs the relax-spark module, which ./relax adds)")
@@ -126,9 +90,6 @@ public final class DL4JVaeCommand implements Callable<Integer> {
     @Option(names = "--averaging", paramLabel = "N", description = "with --spark: steps between parameter "
             + "averages (default: ${DEFAULT-VALUE})")
     int averaging = 1;
-
-    @Option(names = "--resume", paramLabel = "DIR", description = "continue a killed run from its last checkpoint (its saved options are used; --epochs may extend it)")
-    Path resume;
 
     private final VaeCommand.DataLoader loader;
 

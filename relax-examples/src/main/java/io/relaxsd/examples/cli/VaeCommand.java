@@ -70,7 +70,7 @@ import picocli.CommandLine.Spec;
             "  ./relax vae --estimator st,reinmax,st-gumbel-softmax --epochs 5 --out runs/compare",
             "  ./relax vae --estimator reinmax --seeds 0-2 --epochs 10 --out runs/reinmax-3seeds",
             "  ./relax vae --resume runs/compare"})
-public final class VaeCommand implements Callable<Integer> {
+public final class VaeCommand extends VaeRunOptions implements Callable<Integer> {
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -82,17 +82,8 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--setup", paramLabel = "SETUP", description = "categorical | binary-linear | binary-nonlinear | binary-linear-2 (default: ${DEFAULT-VALUE})")
     String setup = VaeSetup.CATEGORICAL;
 
-    @Option(names = "--latent", paramLabel = "CxL", description = "categorical latent: C categories x L variables (default: ${DEFAULT-VALUE})")
-    String latent = "8x16";
-
-    @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
-    int epochs = 10;
-
     @Option(names = "--batch", description = "batch size (default: 100, binary setups 24)")
     Integer batch;
-
-    @Option(names = "--lr", description = "learning rate (default: per estimator)")
-    Double lr;
 
     @Mixin
     EstimatorOptions estimatorOptions;
@@ -133,36 +124,9 @@ public final class VaeCommand implements Callable<Integer> {
             + "binary setups adam-relax)")
     String optimizer;
 
-    @Option(names = "--binarize", description = "binary setups: threshold | dynamic (default: ${DEFAULT-VALUE})")
-    String binarize = "dynamic";
-
-    @Option(names = "--train-limit", paramLabel = "N", description = "use the first N training images (default: all)")
-    int trainLimit;
-
-    @Option(names = "--test-limit", paramLabel = "N", description = "use the first N test images (default: all)")
-    int testLimit;
-
-    @Option(names = "--eval-batch", paramLabel = "N", description = "rows per evaluation call (default: ${DEFAULT-VALUE})")
-    int evalBatch = 1000;
-
-    @Option(names = "--seed", description = "seed of weights, noise and data order (default: ${DEFAULT-VALUE})")
-    long seed;
-
     @Option(names = "--seeds", paramLabel = "LIST", description = "several seeds, e.g. 0,1,2 or 0-4: one run per "
             + "estimator and seed, then a summary row per estimator (mean and standard error over the seeds)")
     String seeds;
-
-    @Option(names = "--threads", description = "CPU threads for ND4J (default: ${DEFAULT-VALUE})")
-    int threads = 1;
-
-    @Option(names = "--data", paramLabel = "DIR", description = "MNIST directory (default: the cache, downloaded on first use)")
-    Path data;
-
-    @Option(names = "--json", description = "print one JSON object per epoch and a final summary")
-    boolean json;
-
-    @Option(names = "--out", paramLabel = "DIR", description = "write metrics, plots, config, provenance and checkpoints here")
-    Path out;
 
     @Option(names = "--keep-checkpoints", split = ",", paramLabel = "EPOCH",
             description = "also keep checkpoint-epoch-N.bin after these epochs (needs --out; e.g. 1,5,10)")
@@ -171,9 +135,6 @@ public final class VaeCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N",
             description = "also keep checkpoint-epoch-N.bin every N epochs (needs --out; default: none)")
     Integer checkpointEvery;
-
-    @Option(names = "--resume", paramLabel = "DIR", description = "continue a killed run from its last checkpoint (its saved options are used; --epochs may extend it)")
-    Path resume;
 
     /** Where the images come from: MNIST by default; tests pass in-memory data. */
     @FunctionalInterface
