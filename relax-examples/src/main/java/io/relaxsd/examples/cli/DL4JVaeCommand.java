@@ -11,7 +11,6 @@ import io.relaxsd.examples.vae.VaeData;
 import io.relaxsd.examples.vae.VaeRun;
 import io.relaxsd.examples.vae.VaeRunConfig;
 import io.relaxsd.examples.vae.VaeSetup;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./relax dl4j-vae}: the VAE of {@code ./relax vae} as a DL4J {@code MultiLayerNetwork} of Dense
@@ -55,10 +52,7 @@ import picocli.CommandLine.Spec;
             "  ./relax dl4j-vae --estimator st --epochs 5 --out runs/dl4j-st",
             "  ./relax dl4j-vae --resume runs/dl4j-st --epochs 10",
             "  ./relax dl4j-vae --estimator st --spark 'local[2]' --epochs 5"})
-public final class DL4JVaeCommand extends VaeRunOptions implements Callable<Integer> {
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
+public final class DL4JVaeCommand extends VaeCommandBase {
 
     @Option(names = "--estimator", paramLabel = "NAME", description = "estimator (default: ${DEFAULT-VALUE})")
     String estimator = "reinmax";
@@ -91,31 +85,17 @@ public final class DL4JVaeCommand extends VaeRunOptions implements Callable<Inte
             + "averages (default: ${DEFAULT-VALUE})")
     int averaging = 1;
 
-    private final VaeCommand.DataLoader loader;
-
     public DL4JVaeCommand() {
         this(VaeData::load);
     }
 
     /** With another data source (tests pass in-memory images). */
     public DL4JVaeCommand(VaeCommand.DataLoader loader) {
-        this.loader = loader;
+        super(loader);
     }
 
     @Override
-    public Integer call() throws Exception {
-        try {
-            return run();
-        } catch (IllegalStateException | IOException e) {
-            spec.commandLine().getOut().flush();
-            String msg = String.valueOf(e.getMessage());   // Spark's messages run over several lines
-            spec.commandLine().getErr().println("relax: " + msg.lines().findFirst().orElse(msg));
-            spec.commandLine().getErr().flush();
-            return 1;
-        }
-    }
-
-    private int run() throws Exception {
+    int run() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         VaeRunConfig cfg;
         Dl4jVaeRun run;

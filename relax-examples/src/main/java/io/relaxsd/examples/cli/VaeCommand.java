@@ -22,13 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ./relax vae}: trains the discrete-latent MNIST VAE with one estimator, or several on the
@@ -70,10 +68,7 @@ import picocli.CommandLine.Spec;
             "  ./relax vae --estimator st,reinmax,st-gumbel-softmax --epochs 5 --out runs/compare",
             "  ./relax vae --estimator reinmax --seeds 0-2 --epochs 10 --out runs/reinmax-3seeds",
             "  ./relax vae --resume runs/compare"})
-public final class VaeCommand extends VaeRunOptions implements Callable<Integer> {
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
+public final class VaeCommand extends VaeCommandBase {
 
     @Option(names = "--estimator", split = ",", paramLabel = "NAME",
             description = "estimator(s); several = compare mode (default: reinmax)")
@@ -142,29 +137,16 @@ public final class VaeCommand extends VaeRunOptions implements Callable<Integer>
         VaeData.Split load(Path dir, VaeRunConfig cfg, PrintWriter out, boolean verbose) throws IOException;
     }
 
-    private final DataLoader loader;
-
     public VaeCommand() {
         this(VaeData::load);
     }
 
     public VaeCommand(DataLoader loader) {
-        this.loader = loader;
+        super(loader);
     }
 
     @Override
-    public Integer call() throws Exception {
-        try {
-            return run();
-        } catch (IllegalStateException | IOException e) {
-            spec.commandLine().getOut().flush();
-            spec.commandLine().getErr().println("relax: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return 1;
-        }
-    }
-
-    private int run() throws Exception {
+    int run() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         List<PlannedRun> plan;
         Path root;

@@ -1,14 +1,45 @@
 package io.relaxsd.examples.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The options {@code vae} and {@code dl4j-vae} share: the categorical latent, the budget, the data,
- * the seed, threads and output. Both commands extend it, so each option is declared once and the
- * commands read the fields as their own.
+ * What {@code vae} and {@code dl4j-vae} share: the options for the categorical latent, the budget,
+ * the data, the seed, threads and output (declared once, read by the commands as their own
+ * fields), the data source, and the error contract: a failure while training is one line
+ * {@code relax: ...} on stderr and exit code 1.
  */
-abstract class VaeRunOptions {
+abstract class VaeCommandBase implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Where the images come from: MNIST by default; tests pass in-memory data. */
+    final VaeCommand.DataLoader loader;
+
+    VaeCommandBase(VaeCommand.DataLoader loader) {
+        this.loader = loader;
+    }
+
+    /** The command's work; usage errors are {@link CommandLine.ParameterException}s. */
+    abstract int run() throws Exception;
+
+    @Override
+    public final Integer call() throws Exception {
+        try {
+            return run();
+        } catch (IllegalStateException | IOException e) {
+            spec.commandLine().getOut().flush();
+            String msg = String.valueOf(e.getMessage());   // Spark's messages run over several lines
+            spec.commandLine().getErr().println("relax: " + msg.lines().findFirst().orElse(msg));
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+    }
+
     @Option(names = "--latent", paramLabel = "CxL", description = "categorical latent: C categories x L variables (default: ${DEFAULT-VALUE})")
     String latent = "8x16";
 
