@@ -37,7 +37,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * read neither ε (or f) nor the graph's variables, {@code backpropGradient} the others, so the forward
  * pass runs once and no call goes through the session's per-op scheduling. Logits, noise (refilled
  * in place, {@link io.relaxsd.samediff.Discrete#drawNoiseInto}) and ε are copied into arrays kept
- * per batch shape. The per-draw reseed of the generator costs about a microsecond and stays.
+ * per batch shape. The recording shares the arrays of dead intermediate results for exactly this
+ * split, and the KL score's batch mean is a Java loop (an ND4J reduction costs tens of µs). The
+ * per-draw reseed of the generator costs about a microsecond and stays.
  *
  * <p>With a score-function estimator the backward pass ignores ε: it reads the per-example loss f of
  * the step from the layer's score channel ({@link PerExampleScoreLoss}, published after this layer's
@@ -177,10 +179,27 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
                 kept = null;           // nothing to differentiate: an inference pass has no sample
                 fwd = kernel.infer(b.logits, c.getInferenceMode());
             }
-            klScore = fwd.klPerExample() == null ? 0.0
-                    : c.getKlWeight() * fwd.klPerExample().meanNumber().doubleValue();
+            klScore = fwd.klPerExample() == null ? 0.0 : c.getKlWeight() * mean(fwd.klPerExample());
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, fwd.sample());
+    }
+
+    /**
+     * The mean of a vector, summed in double: a Java loop over its {@code batch} values instead of an
+     * ND4J reduction, whose op and scalar result cost tens of microseconds per step.
+     */
+    static double mean(INDArray v) {
+        if (v.dataType() != DataType.FLOAT || v.ordering() != 'c' || v.offset() != 0 || v.data().length() != v.length()
+                || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(v)) {
+            return v.meanNumber().doubleValue();
+        }
+        java.nio.FloatBuffer b = v.data().asNioFloat();
+        int n = (int) v.length();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += b.get(i);
+        }
+        return sum / n;
     }
 
     /** The reused arrays for this batch shape. */
