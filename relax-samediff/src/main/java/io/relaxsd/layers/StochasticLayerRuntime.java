@@ -61,6 +61,10 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     private transient Map<DataType, StochasticKernel> kernels;
     /** Arrays reused from step to step, per (data type, batch size): the last {@value #KEPT} kept. */
     private transient Map<Shape, Buffers> buffers;
+    /** The buffers and kernel used last (the common case: every batch of one shape and type). */
+    private transient Buffers lastBuffers;
+    private transient StochasticKernel lastKernel;
+    private transient DataType lastKernelType;
     /** The buffers of the last training forward pass (its logits and noise), null if there is none. */
     private transient Buffers kept;
     private double klScore;
@@ -144,13 +148,19 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     }
 
     private StochasticKernel kernel(DataType dt) {
+        if (lastKernel != null && lastKernelType == dt) {
+            return lastKernel;
+        }
         if (kernels == null) {
             kernels = new EnumMap<>(DataType.class);
         }
-        return kernels.computeIfAbsent(dt, d -> {
+        StochasticKernel k = kernels.computeIfAbsent(dt, d -> {
             StochasticLayer c = layerConf();
             return c.buildKernel(d, seed, true);
         });
+        lastKernel = k;
+        lastKernelType = dt;
+        return k;
     }
 
     @Override
@@ -202,8 +212,15 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
         return sum / n;
     }
 
-    /** The reused arrays for this batch shape. */
+    /**
+     * The reused arrays for this batch shape. The last ones used are returned without a map lookup:
+     * code that runs once per step stays interpreted for the first few hundred steps, where a
+     * record-keyed lookup costs tens of microseconds.
+     */
     private Buffers buffers(DataType type, long batch, long width) {
+        if (lastBuffers != null && lastBuffers.logits.dataType() == type && lastBuffers.logits.size(0) == batch) {
+            return lastBuffers;
+        }
         if (buffers == null) {
             buffers = new LinkedHashMap<>(KEPT + 1, 0.75f, true) {
                 @Override
@@ -212,7 +229,9 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
                 }
             };
         }
-        return buffers.computeIfAbsent(new Shape(type, batch), s -> new Buffers(type, batch, width, layerConf().scoreFunction()));
+        lastBuffers = buffers.computeIfAbsent(new Shape(type, batch),
+                s -> new Buffers(type, batch, width, layerConf().scoreFunction()));
+        return lastBuffers;
     }
 
     @Override

@@ -69,6 +69,9 @@ public final class RecordedGraph {
     private final Map<String, List<int[]>> placeholderUses;     // placeholder → (step index, input index)
     private final Map<String, String> resultSources;            // requested name → placeholder it aliases, if any
     private final Map<Set<String>, boolean[]> lateMasks = new HashMap<>();   // runBefore/runAfter splits
+    private final Map<boolean[], Map<String, INDArray>> resultsBefore = new IdentityHashMap<>();
+    private Set<String> lastLate;        // the immutable set of the last split, by identity, and its mask
+    private boolean[] lastLateMask;
     /** The split the arrays were shared for ({@link #reuseDeadArrays}); null: no array is shared. */
     private final Set<String> plannedLate;
 
@@ -224,26 +227,37 @@ public final class RecordedGraph {
     public Map<String, INDArray> runBefore(Map<String, INDArray> feed, Set<String> late) {
         boolean[] isLate = lateSteps(late);
         bind(feed);
-        Set<INDArray> computed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < steps.size(); i++) {
             if (!isLate[i]) {
-                Step st = steps.get(i);
-                st.exec();
-                computed.addAll(Arrays.asList(st.outputs));
+                steps.get(i).exec();
             }
         }
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        results.forEach((name, a) -> {
-            if (computed.contains(a)) {
-                out.put(name, a);
-            }
-        });
+        Map<String, INDArray> out = new LinkedHashMap<>(resultsBefore(isLate));
         resultSources.forEach((name, placeholder) -> {
             if (!late.contains(placeholder)) {
                 out.put(name, feed.get(placeholder));
             }
         });
         return out;
+    }
+
+    /** The requested arrays the steps outside {@code isLate} compute (one of {@link #lateMasks}' masks). */
+    private Map<String, INDArray> resultsBefore(boolean[] isLate) {
+        return resultsBefore.computeIfAbsent(isLate, m -> {
+            Set<INDArray> computed = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int i = 0; i < steps.size(); i++) {
+                if (!m[i]) {
+                    computed.addAll(Arrays.asList(steps.get(i).outputs));
+                }
+            }
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            results.forEach((name, a) -> {
+                if (computed.contains(a)) {
+                    out.put(name, a);
+                }
+            });
+            return Collections.unmodifiableMap(out);
+        });
     }
 
     /**
@@ -263,11 +277,20 @@ public final class RecordedGraph {
 
     /** Which steps read a name of {@code late}, directly or through the outputs of earlier steps. */
     private boolean[] lateSteps(Set<String> late) {
+        if (late == lastLate) {          // the same immutable set as last time: no lookups
+            return lastLateMask;
+        }
         if (plannedLate != null && !plannedLate.equals(late)) {
             throw new IllegalArgumentException("this recording shares arrays for the split " + plannedLate
                     + ", not " + late + "; record with that late set");
         }
-        return lateMasks.computeIfAbsent(Set.copyOf(late), l -> lateMask(steps, l));
+        Set<String> key = Set.copyOf(late);
+        boolean[] mask = lateMasks.computeIfAbsent(key, l -> lateMask(steps, l));
+        if (key == late) {               // copyOf returns an immutable set itself: it cannot change
+            lastLate = late;
+            lastLateMask = mask;
+        }
+        return mask;
     }
 
     /** True for the steps that read a name of {@code late}, directly or through earlier steps' outputs. */
