@@ -50,7 +50,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Two substitutions make a replay faster than the session's own ops: a {@code softmax_bp} along
  * the last axis runs from the forward softmax's output ({@link SoftmaxBackward}), and a recording
- * made for a known use ({@link #ofOutputs(SameDiff, Map, Collection, Set)}: a whole run, or a split
+ * made for a known use ({@code ofOutputs(sd, feed, outputs, late)}: a whole run, or a split
  * at a given late set) lets a step write into the array of an intermediate result no later step
  * reads, so a run touches fewer arrays ({@link ReplayedCall} records that way). Both are covered by
  * the check against the session.
@@ -104,8 +104,8 @@ public final class RecordedGraph {
      * cache); the sharing holds for {@link #run} and, if {@code late} is not empty, for
      * {@link #runBefore}/{@link #runAfter} with exactly this {@code late}; null shares nothing.
      */
-    public static RecordedGraph ofOutputs(SameDiff sd, Map<String, INDArray> feed, Collection<String> outputs,
-                                          Set<String> late) {
+    static RecordedGraph ofOutputs(SameDiff sd, Map<String, INDArray> feed, Collection<String> outputs,
+                                   Set<String> late) {
         Recorder r = new Recorder();
         Map<String, INDArray> reference = withListener(sd, r, () -> sd.output(feed, List.copyOf(outputs)));
         return build(r, feed, new ArrayList<>(outputs), reference, late);
@@ -131,11 +131,11 @@ public final class RecordedGraph {
 
     /**
      * As {@link #ofGradientsAndOutputs(SameDiff, Map, Collection, Collection)}, with intermediate
-     * arrays shared as {@link #ofOutputs(SameDiff, Map, Collection, Set)} describes for {@code late}.
+     * arrays shared as {@code ofOutputs(sd, feed, outputs, late)} describes for {@code late}.
      */
-    public static RecordedGraph ofGradientsAndOutputs(SameDiff sd, Map<String, INDArray> feed,
-                                                      Collection<String> outputs, Collection<String> variables,
-                                                      Set<String> late) {
+    static RecordedGraph ofGradientsAndOutputs(SameDiff sd, Map<String, INDArray> feed,
+                                               Collection<String> outputs, Collection<String> variables,
+                                               Set<String> late) {
         Recorder r = new Recorder();
         OutAndGrad og = withListener(sd, r, () -> sd.calculateGradientsAndOutputs(feed, List.copyOf(outputs),
                 List.copyOf(variables)));

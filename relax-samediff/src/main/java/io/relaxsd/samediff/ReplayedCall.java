@@ -142,7 +142,7 @@ public final class ReplayedCall {
     /**
      * A kept recording that accepts {@code feed} (and splits at {@code late}, unless null: a whole run),
      * or a new one, whose intermediate arrays are shared for that use
-     * ({@link RecordedGraph#ofOutputs(SameDiff, Map, Collection, Set)}); null if recording was refused.
+     * ({@code RecordedGraph.ofOutputs(sd, feed, outputs, late)}); null if recording was refused.
      */
     private RecordedGraph recordingFor(Map<String, INDArray> feed, Set<String> late) {
         for (int i = 0; i < recordings.size(); i++) {
