@@ -37,7 +37,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * read neither ε (or f) nor the graph's variables, {@code backpropGradient} the others, so the forward
  * pass runs once and no call goes through the session's per-op scheduling. Logits, noise (refilled
  * in place, {@link io.relaxsd.samediff.Discrete#drawNoiseInto}) and ε are copied into arrays kept
- * per batch shape. The per-draw reseed of the generator costs about a microsecond and stays.
+ * per batch shape. The recording shares the arrays of dead intermediate results for exactly this
+ * split, and the KL score's batch mean is a Java loop (an ND4J reduction costs tens of µs). The
+ * per-draw reseed of the generator costs about a microsecond and stays.
  *
  * <p>With a score-function estimator the backward pass ignores ε: it reads the per-example loss f of
  * the step from the layer's score channel ({@link PerExampleScoreLoss}, published after this layer's
@@ -59,6 +61,10 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     private transient Map<DataType, StochasticKernel> kernels;
     /** Arrays reused from step to step, per (data type, batch size): the last {@value #KEPT} kept. */
     private transient Map<Shape, Buffers> buffers;
+    /** The buffers and kernel used last (the common case: every batch of one shape and type). */
+    private transient Buffers lastBuffers;
+    private transient StochasticKernel lastKernel;
+    private transient DataType lastKernelType;
     /** The buffers of the last training forward pass (its logits and noise), null if there is none. */
     private transient Buffers kept;
     private double klScore;
@@ -142,13 +148,19 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
     }
 
     private StochasticKernel kernel(DataType dt) {
+        if (lastKernel != null && lastKernelType == dt) {
+            return lastKernel;
+        }
         if (kernels == null) {
             kernels = new EnumMap<>(DataType.class);
         }
-        return kernels.computeIfAbsent(dt, d -> {
+        StochasticKernel k = kernels.computeIfAbsent(dt, d -> {
             StochasticLayer c = layerConf();
             return c.buildKernel(d, seed, true);
         });
+        lastKernel = k;
+        lastKernelType = dt;
+        return k;
     }
 
     @Override
@@ -177,14 +189,38 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
                 kept = null;           // nothing to differentiate: an inference pass has no sample
                 fwd = kernel.infer(b.logits, c.getInferenceMode());
             }
-            klScore = fwd.klPerExample() == null ? 0.0
-                    : c.getKlWeight() * fwd.klPerExample().meanNumber().doubleValue();
+            klScore = fwd.klPerExample() == null ? 0.0 : c.getKlWeight() * mean(fwd.klPerExample());
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, fwd.sample());
     }
 
-    /** The reused arrays for this batch shape. */
+    /**
+     * The mean of a vector, summed in double: a Java loop over its {@code batch} values instead of an
+     * ND4J reduction, whose op and scalar result cost tens of microseconds per step.
+     */
+    static double mean(INDArray v) {
+        if (v.dataType() != DataType.FLOAT || v.ordering() != 'c' || v.offset() != 0 || v.data().length() != v.length()
+                || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(v)) {
+            return v.meanNumber().doubleValue();
+        }
+        java.nio.FloatBuffer b = v.data().asNioFloat();
+        int n = (int) v.length();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += b.get(i);
+        }
+        return sum / n;
+    }
+
+    /**
+     * The reused arrays for this batch shape. The last ones used are returned without a map lookup:
+     * code that runs once per step stays interpreted for the first few hundred steps, where a
+     * record-keyed lookup costs tens of microseconds.
+     */
     private Buffers buffers(DataType type, long batch, long width) {
+        if (lastBuffers != null && lastBuffers.logits.dataType() == type && lastBuffers.logits.size(0) == batch) {
+            return lastBuffers;
+        }
         if (buffers == null) {
             buffers = new LinkedHashMap<>(KEPT + 1, 0.75f, true) {
                 @Override
@@ -193,7 +229,9 @@ final class StochasticLayerRuntime extends AbstractLayer<StochasticLayer> {
                 }
             };
         }
-        return buffers.computeIfAbsent(new Shape(type, batch), s -> new Buffers(type, batch, width, layerConf().scoreFunction()));
+        lastBuffers = buffers.computeIfAbsent(new Shape(type, batch),
+                s -> new Buffers(type, batch, width, layerConf().scoreFunction()));
+        return lastBuffers;
     }
 
     @Override

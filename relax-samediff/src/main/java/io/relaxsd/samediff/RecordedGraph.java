@@ -48,6 +48,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * shapes; the replay is then checked against that session result and refused (an
  * {@link IllegalStateException}) unless every requested array is equal.
  *
+ * <p>Two substitutions make a replay faster than the session's own ops: a {@code softmax_bp} along
+ * the last axis runs from the forward softmax's output ({@link SoftmaxBackward}), and a recording
+ * made for a known use ({@code ofOutputs(sd, feed, outputs, late)}: a whole run, or a split
+ * at a given late set) lets a step write into the array of an intermediate result no later step
+ * reads, so a run touches fewer arrays ({@link ReplayedCall} records that way). Both are covered by
+ * the check against the session.
+ *
  * <p>Limits: graphs without control flow (no Switch/Merge/loops, no TensorArrays) and with shapes
  * that depend only on the placeholders' shapes. A feed of other shapes needs a new recording
  * ({@link #accepts}). Variables and constants are read at recording time: record again after
@@ -62,6 +69,11 @@ public final class RecordedGraph {
     private final Map<String, List<int[]>> placeholderUses;     // placeholder → (step index, input index)
     private final Map<String, String> resultSources;            // requested name → placeholder it aliases, if any
     private final Map<Set<String>, boolean[]> lateMasks = new HashMap<>();   // runBefore/runAfter splits
+    private final Map<boolean[], Map<String, INDArray>> resultsBefore = new IdentityHashMap<>();
+    private Set<String> lastLate;        // the immutable set of the last split, by identity, and its mask
+    private boolean[] lastLateMask;
+    /** The split the arrays were shared for ({@link #reuseDeadArrays}); null: no array is shared. */
+    private final Set<String> plannedLate;
 
     /** A placeholder's recorded shape and data type. */
     private record Fed(long[] shape, DataType type) {
@@ -71,7 +83,9 @@ public final class RecordedGraph {
     }
 
     private RecordedGraph(List<Step> steps, Map<String, Fed> placeholderShapes, Map<String, INDArray> results,
-                          Map<String, List<int[]>> placeholderUses, Map<String, String> resultSources) {
+                          Map<String, List<int[]>> placeholderUses, Map<String, String> resultSources,
+                          Set<String> plannedLate) {
+        this.plannedLate = plannedLate;
         this.steps = steps;
         this.placeholderShapes = placeholderShapes;
         this.results = Collections.unmodifiableMap(results);
@@ -81,9 +95,20 @@ public final class RecordedGraph {
 
     /** Records {@code sd.output(feed, outputs)}. */
     public static RecordedGraph ofOutputs(SameDiff sd, Map<String, INDArray> feed, Collection<String> outputs) {
+        return ofOutputs(sd, feed, outputs, null);
+    }
+
+    /**
+     * As {@link #ofOutputs(SameDiff, Map, Collection)}, with the arrays of intermediate results shared
+     * between steps whose values are not alive at the same time (fewer arrays, a smaller working set in
+     * cache); the sharing holds for {@link #run} and, if {@code late} is not empty, for
+     * {@link #runBefore}/{@link #runAfter} with exactly this {@code late}; null shares nothing.
+     */
+    static RecordedGraph ofOutputs(SameDiff sd, Map<String, INDArray> feed, Collection<String> outputs,
+                                   Set<String> late) {
         Recorder r = new Recorder();
         Map<String, INDArray> reference = withListener(sd, r, () -> sd.output(feed, List.copyOf(outputs)));
-        return build(r, feed, new ArrayList<>(outputs), reference);
+        return build(r, feed, new ArrayList<>(outputs), reference, late);
     }
 
     /**
@@ -101,6 +126,16 @@ public final class RecordedGraph {
      */
     public static RecordedGraph ofGradientsAndOutputs(SameDiff sd, Map<String, INDArray> feed,
                                                       Collection<String> outputs, Collection<String> variables) {
+        return ofGradientsAndOutputs(sd, feed, outputs, variables, null);
+    }
+
+    /**
+     * As {@link #ofGradientsAndOutputs(SameDiff, Map, Collection, Collection)}, with intermediate
+     * arrays shared as {@code ofOutputs(sd, feed, outputs, late)} describes for {@code late}.
+     */
+    static RecordedGraph ofGradientsAndOutputs(SameDiff sd, Map<String, INDArray> feed,
+                                               Collection<String> outputs, Collection<String> variables,
+                                               Set<String> late) {
         Recorder r = new Recorder();
         OutAndGrad og = withListener(sd, r, () -> sd.calculateGradientsAndOutputs(feed, List.copyOf(outputs),
                 List.copyOf(variables)));
@@ -117,7 +152,7 @@ public final class RecordedGraph {
             resultName.put(grad.name(), v);
             reference.put(grad.name(), og.getGradients().get(v));
         }
-        RecordedGraph byGraphName = build(r, feed, new ArrayList<>(resultName.keySet()), reference);
+        RecordedGraph byGraphName = build(r, feed, new ArrayList<>(resultName.keySet()), reference, late);
         Map<String, INDArray> renamed = new LinkedHashMap<>();
         Map<String, String> sources = new HashMap<>();
         resultName.forEach((graphName, name) -> {
@@ -128,7 +163,12 @@ public final class RecordedGraph {
             }
         });
         return new RecordedGraph(byGraphName.steps, byGraphName.placeholderShapes, renamed,
-                byGraphName.placeholderUses, sources);
+                byGraphName.placeholderUses, sources, byGraphName.plannedLate);
+    }
+
+    /** True if {@link #runBefore}/{@link #runAfter} may split this recording at {@code late}. */
+    boolean splitsAt(Set<String> late) {
+        return plannedLate == null || plannedLate.equals(late);
     }
 
     /** True if {@code feed} has the placeholders, shapes and data types this recording was made with. */
@@ -187,26 +227,37 @@ public final class RecordedGraph {
     public Map<String, INDArray> runBefore(Map<String, INDArray> feed, Set<String> late) {
         boolean[] isLate = lateSteps(late);
         bind(feed);
-        Set<INDArray> computed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < steps.size(); i++) {
             if (!isLate[i]) {
-                Step st = steps.get(i);
-                st.exec();
-                computed.addAll(Arrays.asList(st.outputs));
+                steps.get(i).exec();
             }
         }
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        results.forEach((name, a) -> {
-            if (computed.contains(a)) {
-                out.put(name, a);
-            }
-        });
+        Map<String, INDArray> out = new LinkedHashMap<>(resultsBefore(isLate));
         resultSources.forEach((name, placeholder) -> {
             if (!late.contains(placeholder)) {
                 out.put(name, feed.get(placeholder));
             }
         });
         return out;
+    }
+
+    /** The requested arrays the steps outside {@code isLate} compute (one of {@link #lateMasks}' masks). */
+    private Map<String, INDArray> resultsBefore(boolean[] isLate) {
+        return resultsBefore.computeIfAbsent(isLate, m -> {
+            Set<INDArray> computed = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int i = 0; i < steps.size(); i++) {
+                if (!m[i]) {
+                    computed.addAll(Arrays.asList(steps.get(i).outputs));
+                }
+            }
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            results.forEach((name, a) -> {
+                if (computed.contains(a)) {
+                    out.put(name, a);
+                }
+            });
+            return Collections.unmodifiableMap(out);
+        });
     }
 
     /**
@@ -226,23 +277,133 @@ public final class RecordedGraph {
 
     /** Which steps read a name of {@code late}, directly or through the outputs of earlier steps. */
     private boolean[] lateSteps(Set<String> late) {
-        return lateMasks.computeIfAbsent(Set.copyOf(late), l -> {
-            Set<String> tainted = new HashSet<>(l);
-            boolean[] mask = new boolean[steps.size()];
-            for (int i = 0; i < steps.size(); i++) {
-                Step st = steps.get(i);
-                for (String r : st.reads) {
-                    if (tainted.contains(r)) {
-                        mask[i] = true;
+        if (late == lastLate) {          // the same immutable set as last time: no lookups
+            return lastLateMask;
+        }
+        if (plannedLate != null && !plannedLate.equals(late)) {
+            throw new IllegalArgumentException("this recording shares arrays for the split " + plannedLate
+                    + ", not " + late + "; record with that late set");
+        }
+        Set<String> key = Set.copyOf(late);
+        boolean[] mask = lateMasks.computeIfAbsent(key, l -> lateMask(steps, l));
+        if (key == late) {               // copyOf returns an immutable set itself: it cannot change
+            lastLate = late;
+            lastLateMask = mask;
+        }
+        return mask;
+    }
+
+    /** True for the steps that read a name of {@code late}, directly or through earlier steps' outputs. */
+    private static boolean[] lateMask(List<Step> steps, Set<String> late) {
+        Set<String> tainted = new HashSet<>(late);
+        boolean[] mask = new boolean[steps.size()];
+        for (int i = 0; i < steps.size(); i++) {
+            Step st = steps.get(i);
+            for (String r : st.reads) {
+                if (tainted.contains(r)) {
+                    mask[i] = true;
+                    break;
+                }
+            }
+            if (mask[i]) {
+                tainted.addAll(st.writes);
+            }
+        }
+        return mask;
+    }
+
+    /** Where a plan array is alive: from its writing step to its last reading step, in both run orders. */
+    private static final class Lifetime {
+        final int from;
+        int to;
+        final int splitFrom;
+        int splitTo;
+
+        Lifetime(int from, int splitFrom) {
+            this.from = from;
+            this.to = from;
+            this.splitFrom = splitFrom;
+            this.splitTo = splitFrom;
+        }
+
+        boolean overlaps(Lifetime o) {
+            return !(to < o.from || o.to < from) || !(splitTo < o.splitFrom || o.splitTo < splitFrom);
+        }
+    }
+
+    /**
+     * Lets a step write its output into the array of an earlier intermediate result that no step reads
+     * any more, where type and shape match, instead of an array of its own: a run then touches fewer
+     * arrays (in the K = 10 estimators' nodes, dozens of 0.5 MB ones), which stay in cache. Only arrays
+     * this recording allocated for one writing step are shared, never {@code keep} (the requested
+     * results), and never so that a step reads and writes one array. Lifetimes are checked in the
+     * recorded order ({@link #run}) and in the split order ({@code late} steps last: {@link #runBefore}
+     * then {@link #runAfter}).
+     */
+    private static void reuseDeadArrays(List<Step> steps, Set<INDArray> fresh, Set<INDArray> keep, Set<String> late) {
+        boolean[] isLate = lateMask(steps, late);
+        int n = steps.size();
+        int[] splitPos = new int[n];
+        int k = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < n; i++) {
+                if (isLate[i] == (pass == 1)) {
+                    splitPos[i] = k++;
+                }
+            }
+        }
+        Map<INDArray, Lifetime> life = new IdentityHashMap<>();
+        Set<INDArray> excluded = Collections.newSetFromMap(new IdentityHashMap<>());
+        excluded.addAll(keep);
+        for (int i = 0; i < n; i++) {
+            Step st = steps.get(i);
+            for (INDArray in : st.readArrays()) {
+                Lifetime l = life.get(in);
+                if (l == null) {
+                    excluded.add(in);              // read before any step wrote it: not an intermediate
+                } else {
+                    l.to = Math.max(l.to, i);
+                    l.splitTo = Math.max(l.splitTo, splitPos[i]);
+                }
+            }
+            for (INDArray out : st.outputs) {
+                if (!fresh.contains(out) || life.containsKey(out)) {
+                    excluded.add(out);             // not ours, or written by two steps
+                } else {
+                    life.put(out, new Lifetime(i, splitPos[i]));
+                }
+            }
+        }
+        List<INDArray> slots = new ArrayList<>();
+        Map<INDArray, List<Lifetime>> slotLives = new IdentityHashMap<>();
+        Map<INDArray, INDArray> replacement = new IdentityHashMap<>();
+        for (Step st : steps) {
+            for (INDArray out : st.outputs) {
+                if (excluded.contains(out) || !life.containsKey(out) || replacement.containsKey(out)
+                        || slotLives.containsKey(out)) {
+                    continue;
+                }
+                Lifetime l = life.get(out);
+                INDArray chosen = null;
+                for (INDArray slot : slots) {
+                    if (slot.dataType() == out.dataType() && Arrays.equals(slot.shape(), out.shape())
+                            && slotLives.get(slot).stream().noneMatch(l::overlaps)) {
+                        chosen = slot;
                         break;
                     }
                 }
-                if (mask[i]) {
-                    tainted.addAll(st.writes);
+                if (chosen == null) {
+                    slots.add(out);
+                    slotLives.put(out, new ArrayList<>(List.of(l)));
+                } else {
+                    slotLives.get(chosen).add(l);
+                    replacement.put(out, chosen);
                 }
             }
-            return mask;
-        });
+        }
+        for (Step st : steps) {
+            st.replace(replacement);
+        }
     }
 
     /** Number of ops a run executes (identities are aliases and execute nothing). */
@@ -306,27 +467,66 @@ public final class RecordedGraph {
         }
     }
 
-    private enum Kind { CUSTOM, LEGACY, SCALAR_FROM_INPUT, CONSTANT_ONE }
+    private enum Kind { CUSTOM, LEGACY, SCALAR_FROM_INPUT, CONSTANT_ONE, SOFTMAX_BP_FROM_OUTPUT }
 
     /** One op of the replay, with its context bound to the plan's arrays. */
     private static final class Step {
         private final Kind kind;
         private final DifferentialFunction op;
         private final OpContext context;
-        private final INDArray scalar;      // SCALAR_FROM_INPUT: the array holding the scalar
+        private INDArray scalar;            // SCALAR_FROM_INPUT: the array holding the scalar
+        private final INDArray[] inputs;    // the context's inputs as recorded (placeholders: bound per run)
         private final List<String> reads;   // input names, identities resolved (placeholders, variables, outputs)
         private final List<String> writes;  // output names
         private final INDArray[] outputs;
+        private SoftmaxBackward softmaxBackward;     // SOFTMAX_BP_FROM_OUTPUT: the kernel run instead of the op
 
-        Step(Kind kind, DifferentialFunction op, OpContext context, INDArray scalar, List<String> reads,
-             List<String> writes, INDArray[] outputs) {
+        Step(Kind kind, DifferentialFunction op, OpContext context, INDArray scalar, INDArray[] inputs,
+             List<String> reads, List<String> writes, INDArray[] outputs) {
             this.kind = kind;
+            this.inputs = inputs;
             this.op = op;
             this.context = context;
             this.scalar = scalar;
             this.reads = reads;
             this.writes = writes;
             this.outputs = outputs;
+        }
+
+        /** Every array this step reads (the scalar and the fused kernel's softmax output included). */
+        List<INDArray> readArrays() {
+            List<INDArray> r = new ArrayList<>(Arrays.asList(inputs));
+            if (scalar != null) {
+                r.add(scalar);
+            }
+            if (softmaxBackward != null) {
+                r.addAll(softmaxBackward.arrays());
+            }
+            return r;
+        }
+
+        /** Rebinds this step from each array of {@code replacement}'s keys to its value. */
+        void replace(Map<INDArray, INDArray> replacement) {
+            for (int i = 0; i < inputs.length; i++) {
+                INDArray to = replacement.get(inputs[i]);
+                if (to != null) {
+                    inputs[i] = to;
+                    context.setInputArray(i, to);
+                }
+            }
+            for (int i = 0; i < outputs.length; i++) {
+                INDArray to = replacement.get(outputs[i]);
+                if (to != null) {
+                    outputs[i] = to;
+                    context.setOutputArray(i, to);
+                }
+            }
+            if (scalar != null && replacement.containsKey(scalar)) {
+                scalar = replacement.get(scalar);
+            }
+            if (softmaxBackward != null) {
+                softmaxBackward = softmaxBackward.replaced(replacement);
+            }
         }
 
         void exec() {
@@ -340,17 +540,20 @@ public final class RecordedGraph {
                 case CONSTANT_ONE -> {
                     // the gradient seed: its array was filled with 1 at recording
                 }
+                case SOFTMAX_BP_FROM_OUTPUT -> softmaxBackward.run();
             }
         }
     }
 
     private static RecordedGraph build(Recorder r, Map<String, INDArray> feed, List<String> requested,
-                                       Map<String, INDArray> reference) {
+                                       Map<String, INDArray> reference, Set<String> late) {
         Map<String, INDArray> arrays = new HashMap<>();          // variable name → plan array
         Map<String, String> aliasOfPlaceholder = new HashMap<>(); // identity chains ending at a placeholder
         Map<String, List<int[]>> placeholderUses = new LinkedHashMap<>();
         Map<String, String> sameAs = new HashMap<>();               // identity output → the name it aliases
         List<Step> steps = new ArrayList<>();
+        Map<String, Integer> softmaxOutputs = new HashMap<>();    // input of a last-axis softmax → its step
+        Set<INDArray> fresh = Collections.newSetFromMap(new IdentityHashMap<>());   // allocated here for one step
         for (Executed e : r.executed) {
             DifferentialFunction df = e.op().getOp();
             List<String> ins = e.op().getInputsToOp() == null ? List.of() : e.op().getInputsToOp();
@@ -373,11 +576,14 @@ public final class RecordedGraph {
                 INDArray seen = e.outputs()[i];
                 outArrays[i] = Nd4j.createUninitialized(seen.dataType(), seen.shape(), 'c');
             }
+            if (!(df instanceof GradientBackwardsMarker || df instanceof Assign)) {
+                fresh.addAll(Arrays.asList(outArrays));
+            }
             if (df instanceof GradientBackwardsMarker) {
                 outArrays[0].assign(1.0);
                 arrays.put(outs.get(0), outArrays[0]);
-                steps.add(new Step(Kind.CONSTANT_ONE, df, null, null, resolved(ins, aliasOfPlaceholder, sameAs),
-                        outs, outArrays));
+                steps.add(new Step(Kind.CONSTANT_ONE, df, null, null, new INDArray[0],
+                        resolved(ins, aliasOfPlaceholder, sameAs), outs, outArrays));
                 continue;
             }
             int stepIndex = steps.size();
@@ -431,7 +637,29 @@ public final class RecordedGraph {
             for (int i = 0; i < outs.size(); i++) {
                 arrays.put(outs.get(i), outArrays[i]);
             }
-            steps.add(new Step(kind, df, oc, scalar, resolved(ins, aliasOfPlaceholder, sameAs), outs, outArrays));
+            List<String> reads = resolved(ins, aliasOfPlaceholder, sameAs);
+            SoftmaxBackward fused = null;
+            if (custom && inArr.length >= 1) {
+                String name = df.opName();
+                long[] iArgs = ((DynamicCustomOp) df).iArgs();
+                // softmax and softmax_bp of the same input along its last axis
+                String key = iArgs.length == 1 && isLastAxis(inArr[0], iArgs[0]) ? reads.get(0) : null;
+                if (key != null && name.equals("softmax") && inArr.length == 1 && outArrays.length == 1) {
+                    softmaxOutputs.put(key, steps.size());
+                } else if (key != null && name.equals("softmax_bp") && inArr.length == 2 && outArrays.length == 1
+                        && softmaxOutputs.containsKey(key) && used == 2
+                        && !placeholderUses.containsKey(reads.get(1)) && !isPlaceholder(e.graph(), reads.get(1))) {
+                    int forward = softmaxOutputs.get(key);
+                    INDArray y = steps.get(forward).outputs[0];
+                    if (!writtenAfter(steps, forward, y)) {
+                        fused = SoftmaxBackward.of(y, inArr[1], outArrays[0]);
+                    }
+                }
+            }
+            Step step = new Step(fused == null ? kind : Kind.SOFTMAX_BP_FROM_OUTPUT, df, oc, scalar, inArr, reads,
+                    outs, outArrays);
+            step.softmaxBackward = fused;
+            steps.add(step);
         }
         Map<String, INDArray> results = new LinkedHashMap<>();
         Map<String, String> sources = new HashMap<>();
@@ -453,8 +681,23 @@ public final class RecordedGraph {
         for (String ph : new HashSet<>(sources.values())) {
             shapes.putIfAbsent(ph, new Fed(feed.get(ph).shape(), feed.get(ph).dataType()));
         }
-        RecordedGraph g = new RecordedGraph(List.copyOf(steps), shapes, results, placeholderUses, sources);
-        Map<String, INDArray> replayed = g.run(feed);
+        if (late != null) {
+            Set<INDArray> keep = Collections.newSetFromMap(new IdentityHashMap<>());
+            keep.addAll(results.values());
+            reuseDeadArrays(steps, fresh, keep, late);
+        }
+        RecordedGraph g = new RecordedGraph(List.copyOf(steps), shapes, results, placeholderUses, sources,
+                late == null ? null : Set.copyOf(late));
+        check(requested, reference, g.run(feed));
+        if (late != null && !late.isEmpty()) {
+            g.runBefore(feed, late);
+            check(requested, reference, g.runAfter(feed, late));
+        }
+        return g;
+    }
+
+    /** Throws unless every requested array of the replay equals the session's up to rounding. */
+    private static void check(List<String> requested, Map<String, INDArray> reference, Map<String, INDArray> replayed) {
         for (String name : requested) {
             INDArray want = reference.get(name);
             INDArray got = replayed.get(name);
@@ -463,7 +706,38 @@ public final class RecordedGraph {
                 throw new IllegalStateException("the replay of " + name + " differs from the session's result");
             }
         }
-        return g;
+    }
+
+    /** True if {@code axis} (negative: from the end) is the last axis of {@code a}. */
+    private static boolean isLastAxis(INDArray a, long axis) {
+        long rank = a.rank();
+        return rank > 0 && (axis < 0 ? axis + rank : axis) == rank - 1;
+    }
+
+    /** True if a step after {@code index} writes into {@code a} (an assign into its input does). */
+    private static boolean writtenAfter(List<Step> steps, int index, INDArray a) {
+        for (int i = index + 1; i < steps.size(); i++) {
+            for (INDArray o : steps.get(i).outputs) {
+                if (o == a) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Number of distinct arrays the steps write (fewer than their outputs once arrays are shared). */
+    int outputArrayCount() {
+        Set<INDArray> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Step st : steps) {
+            distinct.addAll(Arrays.asList(st.outputs));
+        }
+        return distinct.size();
+    }
+
+    /** Number of {@code softmax_bp} steps the replay runs as {@link SoftmaxBackward} from the forward output. */
+    int fusedSoftmaxBackwards() {
+        return (int) steps.stream().filter(s -> s.kind == Kind.SOFTMAX_BP_FROM_OUTPUT).count();
     }
 
     /** max |a − b| ≤ 1e-5 · max(1, max |a|): the same kernels on the same arrays, up to rounding. */

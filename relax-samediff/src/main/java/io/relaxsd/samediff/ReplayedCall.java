@@ -69,7 +69,7 @@ public final class ReplayedCall {
     /** The call's results for {@code feed}. */
     public Map<String, INDArray> run(Map<String, INDArray> feed) {
         if (replay) {
-            RecordedGraph r = recordingFor(feed);
+            RecordedGraph r = recordingFor(feed, null);
             if (r != null) {
                 return r.run(feed);
             }
@@ -98,7 +98,7 @@ public final class ReplayedCall {
     public Map<String, INDArray> runBefore(Map<String, INDArray> feed, Set<String> late, List<String> wanted) {
         pending = null;
         if (replay) {
-            RecordedGraph r = recordingFor(feed);
+            RecordedGraph r = recordingFor(feed, Set.copyOf(late));
             if (r != null) {
                 Map<String, INDArray> out = r.runBefore(feed, late);
                 for (String w : wanted) {
@@ -120,7 +120,7 @@ public final class ReplayedCall {
      */
     public Map<String, INDArray> runAfter(Map<String, INDArray> feed, Set<String> late) {
         RecordedGraph r = pending;
-        if (replay && r != null && r.accepts(feed) && recordings.contains(r)) {
+        if (replay && r != null && r.accepts(feed) && recordings.contains(r) && r.splitsAt(Set.copyOf(late))) {
             return r.runAfter(feed, late);
         }
         return run(feed);
@@ -139,11 +139,15 @@ public final class ReplayedCall {
         return replay;
     }
 
-    /** A kept recording that accepts {@code feed}, or a new one; null if recording was refused. */
-    private RecordedGraph recordingFor(Map<String, INDArray> feed) {
+    /**
+     * A kept recording that accepts {@code feed} (and splits at {@code late}, unless null: a whole run),
+     * or a new one, whose intermediate arrays are shared for that use
+     * ({@code RecordedGraph.ofOutputs(sd, feed, outputs, late)}); null if recording was refused.
+     */
+    private RecordedGraph recordingFor(Map<String, INDArray> feed, Set<String> late) {
         for (int i = 0; i < recordings.size(); i++) {
             RecordedGraph r = recordings.get(i);
-            if (r.accepts(feed)) {
+            if (r.accepts(feed) && (late == null || r.splitsAt(late))) {
                 if (i > 0) {        // most recently used first
                     recordings.remove(i);
                     recordings.add(0, r);
@@ -153,8 +157,9 @@ public final class ReplayedCall {
         }
         RecordedGraph r;
         try {
-            r = variables.isEmpty() ? RecordedGraph.ofOutputs(sd, feed, outputs)
-                    : RecordedGraph.ofGradientsAndOutputs(sd, feed, outputs, variables);
+            Set<String> shared = late == null ? Set.of() : late;
+            r = variables.isEmpty() ? RecordedGraph.ofOutputs(sd, feed, outputs, shared)
+                    : RecordedGraph.ofGradientsAndOutputs(sd, feed, outputs, variables, shared);
         } catch (IllegalStateException e) {
             replay = false;
             recordings.clear();

@@ -126,6 +126,77 @@ class RecordedGraphTest {
         }
     }
 
+    /**
+     * softmax_bp along the last axis runs from the forward softmax's output (SoftmaxBackward) and
+     * gives the session's gradient up to float rounding; along another axis it stays libnd4j's op.
+     */
+    @ParameterizedTest(name = "axis {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {-1, 2, 0})
+    void softmaxBackwardFromTheForwardOutputEqualsTheSession(int axis) {
+        SameDiff sd = SameDiff.create();
+        SDVariable anchor = sd.var("anchor", Nd4j.scalar(DataType.FLOAT, 0f));
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 5, 7).add(anchor);
+        SDVariable w = sd.placeHolder("w", DataType.FLOAT, 4, 5, 7);
+        SDVariable y = sd.nn().softmax(x, axis);
+        sd.identity("loss", y.mul(w).sum().add(y.mul(y).sum())).markAsLoss();
+        sd.setLossVariables("loss");
+        GradFunctions.createQuietly(sd);
+        Map<String, INDArray> feed = softmaxFeed(1);
+        RecordedGraph g = RecordedGraph.ofGradients(sd, feed, List.of("x"));
+        assertEquals(axis == 0 ? 0 : 1, g.fusedSoftmaxBackwards());
+        for (long seed = 2; seed < 5; seed++) {
+            Map<String, INDArray> f = softmaxFeed(seed);
+            INDArray want = sd.calculateGradients(f, "x").get("x");
+            INDArray got = g.run(f).get("x");
+            assertTrue(want.amaxNumber().doubleValue() > 1e-2, "a vanishing gradient would compare equal vacuously");
+            assertArrayEquals(want.ravel().toFloatVector(), got.ravel().toFloatVector(), 1e-6f, "seed " + seed);
+        }
+    }
+
+    private static Map<String, INDArray> softmaxFeed(long seed) {
+        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put("x", Nd4j.randn(rng, new long[] {4, 5, 7}).castTo(DataType.FLOAT).muli(3));
+        feed.put("w", Nd4j.randn(rng, new long[] {4, 5, 7}).castTo(DataType.FLOAT));
+        return feed;
+    }
+
+    /**
+     * A recording whose dead intermediate arrays are shared for the split at dz uses fewer arrays and
+     * still gives the session's sample and gradient on new feeds, whole and split (dz filled in only
+     * after runBefore), for every pathwise estimator.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("pathwise")
+    void sharedArraysGiveTheSessionsResults(String estimator, DistributionKind kind) {
+        Node node = Node.of(estimator, kind);
+        java.util.Set<String> late = java.util.Set.of("dz");
+        RecordedGraph own = RecordedGraph.ofGradientsAndOutputs(node.sd(), node.feed(1), List.of(node.sample()),
+                List.of("logits"));
+        RecordedGraph shared = RecordedGraph.ofGradientsAndOutputs(node.sd(), node.feed(1), List.of(node.sample()),
+                List.of("logits"), late);
+        assertTrue(shared.outputArrayCount() < own.outputArrayCount(),
+                shared.outputArrayCount() + " arrays shared against " + own.outputArrayCount());
+        assertThrows(IllegalArgumentException.class, () -> shared.runBefore(node.feed(2), java.util.Set.of("dz", "anchor")));
+        for (long seed = 2; seed < 5; seed++) {
+            Map<String, INDArray> feed = node.feed(seed);
+            INDArray sample = node.sd().output(feed, node.sample()).get(node.sample());
+            INDArray grad = node.sd().calculateGradients(feed, "logits").get("logits");
+            assertTrue(grad.amaxNumber().doubleValue() > 0, "a zero gradient would compare equal vacuously");
+            INDArray dz = feed.get("dz").dup();
+            feed.get("dz").assign(Double.NaN);
+            INDArray before = shared.runBefore(feed, late).get(node.sample()).dup();
+            feed.get("dz").assign(dz);
+            INDArray splitGrad = shared.runAfter(feed, late).get("logits").dup();
+            Map<String, INDArray> whole = shared.run(feed);
+            assertArrayEquals(sample.ravel().toFloatVector(), before.ravel().toFloatVector(), 0f, "sample, seed " + seed);
+            assertArrayEquals(grad.ravel().toFloatVector(), splitGrad.ravel().toFloatVector(), 1e-6f, "split, seed " + seed);
+            assertArrayEquals(sample.ravel().toFloatVector(), whole.get(node.sample()).ravel().toFloatVector(), 0f);
+            assertArrayEquals(grad.ravel().toFloatVector(), whole.get("logits").ravel().toFloatVector(), 1e-6f,
+                    "whole, seed " + seed);
+        }
+    }
+
     /** Batch sizes alternating as in an epoch with a smaller last batch: every call equals the session's. */
     @Test
     void replayedCallKeepsARecordingPerBatchSize() {
