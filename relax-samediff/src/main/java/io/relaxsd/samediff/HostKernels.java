@@ -15,11 +15,11 @@ import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * Java loops for the few libnd4j kernels of a replayed MLP step that run far below memory speed on
- * the CPU backend (1.0.0-M2.1, one thread, {@code [100, 512]} FLOAT, measured inside a VAE step):
- * {@code thresholdedrelu_bp} (ReLU's backward, ~1 ms: a branch on a random sign), {@code relu}
- * (~0.2 ms) and {@code reduce_sum} over the rows of a matrix (a bias gradient, ~0.4 ms). Each loop
- * copies its operands to heap arrays once, runs branch-free, and copies the result back: tens of
- * microseconds at these sizes.
+ * the CPU backend (1.0.0-M2.1, one thread, {@code [100, 512]} FLOAT, timed op by op inside a VAE
+ * step while other jobs loaded the machine): {@code thresholdedrelu_bp} (ReLU's backward, 1.8–2.8 ms),
+ * {@code reduce_sum} over the rows of a matrix (a bias gradient, 0.45–0.6 ms) and {@code relu}
+ * (0.2–0.3 ms). Each loop
+ * copies its operands to heap arrays once, runs branch-free, and copies the result back.
  *
  * <p>{@link RecordedGraph} asks {@link #of} for every op it records; a kernel is used only if the
  * recording's own check (the op's result and the kernel's on the same recorded inputs, equal within
