@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The replay's host loops ({@link HostKernels}: ReLU, its backward, the bias gradient's column sums)
+ * The replay's host loops ({@link HostKernels}: ReLU, its backward, the bias gradient's column sums,
+ * a whole-array sum)
  * give the session's values: on the recorded feed, on new ones, and on a fed view (the loops then
  * leave the op to libnd4j).
  */
@@ -55,8 +56,8 @@ class HostKernelsTest {
         SameDiff sd = mlp();
         List<String> vars = List.of("w0", "b0", "w1", "b1");
         RecordedGraph g = RecordedGraph.ofGradientsAndOutputs(sd, feed(1), List.of("loss"), vars);
-        // the two relus, one backward (x gets no gradient), and the two bias gradients
-        assertEquals(5, g.hostKernelCount(), "host loops in use");
+        // the two relus, one backward (x gets no gradient), the two bias gradients and the loss's sum
+        assertEquals(6, g.hostKernelCount(), "host loops in use");
         INDArray wide = Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(9), new long[] {ROWS, 9})
                 .castTo(DataType.FLOAT);
         for (long seed = 2; seed < 5; seed++) {
