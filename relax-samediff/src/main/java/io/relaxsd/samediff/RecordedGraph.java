@@ -46,7 +46,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code Nd4j.exec(op, context)}, about 10 µs per op. The recording runs the session once with a
  * listener that notes which ops ran, in which order, on which variables and with which output
  * shapes; the replay is then checked against that session result and refused (an
- * {@link IllegalStateException}) unless every requested array is equal.
+ * {@link IllegalStateException}) unless every requested array is equal. On the CPU backend a few
+ * ops that libnd4j runs slowly (ReLU, its backward, row and whole-array sums) run as Java loops
+ * instead ({@link HostKernels}), each kept only if it gave its op's result at recording.
  *
  * <p>Limits: graphs without control flow (no Switch/Merge/loops, no TensorArrays) and with shapes
  * that depend only on the placeholders' shapes. A feed of other shapes needs a new recording
