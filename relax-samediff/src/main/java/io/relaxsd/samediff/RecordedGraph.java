@@ -46,7 +46,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code Nd4j.exec(op, context)}, about 10 µs per op. The recording runs the session once with a
  * listener that notes which ops ran, in which order, on which variables and with which output
  * shapes; the replay is then checked against that session result and refused (an
- * {@link IllegalStateException}) unless every requested array is equal.
+ * {@link IllegalStateException}) unless every requested array is equal. On the CPU backend a few
+ * ops that libnd4j runs slowly (ReLU, its backward, row and whole-array sums) run as Java loops
+ * instead ({@link HostKernels}), each kept only if it gave its op's result at recording.
  *
  * <p>Two substitutions make a replay faster than the session's own ops: a {@code softmax_bp} along
  * the last axis runs from the forward softmax's output ({@link SoftmaxBackward}), and a recording
@@ -191,6 +193,39 @@ public final class RecordedGraph {
             s.exec();
         }
         return requested(feed);
+    }
+
+    /**
+     * {@link #run}, where each step with a {@linkplain HostKernels host kernel} runs its op first and
+     * then the kernel on the same inputs; a kernel whose result differs from the op's beyond float
+     * rounding is dropped (the op's result stands).
+     */
+    private Map<String, INDArray> runCheckingHostKernels(Map<String, INDArray> feed) {
+        bind(feed);
+        for (Step s : steps) {
+            s.execOp();
+            if (s.host == null) {
+                continue;
+            }
+            INDArray[] want = new INDArray[s.outputs.length];
+            for (int i = 0; i < want.length; i++) {
+                want[i] = s.outputs[i].dup();
+            }
+            boolean same = s.host.run();
+            for (int i = 0; same && i < want.length; i++) {
+                same = close(want[i], s.outputs[i]);
+            }
+            if (!same) {
+                s.host = null;
+                s.execOp();
+            }
+        }
+        return requested(feed);
+    }
+
+    /** Number of steps that run a {@linkplain HostKernels host kernel} instead of their op (a diagnostic). */
+    int hostKernelCount() {
+        return (int) steps.stream().filter(s -> s.host != null).count();
     }
 
     /** Binds the fed arrays to the steps that read them (after checking the shapes). */
@@ -480,6 +515,7 @@ public final class RecordedGraph {
         private final List<String> writes;  // output names
         private final INDArray[] outputs;
         private SoftmaxBackward softmaxBackward;     // SOFTMAX_BP_FROM_OUTPUT: the kernel run instead of the op
+        private HostKernels.Kernel host;    // a Java loop for the op, if one passed the recording's check
 
         Step(Kind kind, DifferentialFunction op, OpContext context, INDArray scalar, INDArray[] inputs,
              List<String> reads, List<String> writes, INDArray[] outputs) {
@@ -530,6 +566,12 @@ public final class RecordedGraph {
         }
 
         void exec() {
+            if (host == null || !host.run()) {
+                execOp();
+            }
+        }
+
+        void execOp() {
             switch (kind) {
                 case CUSTOM -> Nd4j.exec((CustomOp) op, context);
                 case LEGACY -> Nd4j.exec((Op) op, context);
@@ -659,6 +701,7 @@ public final class RecordedGraph {
             Step step = new Step(fused == null ? kind : Kind.SOFTMAX_BP_FROM_OUTPUT, df, oc, scalar, inArr, reads,
                     outs, outArrays);
             step.softmaxBackward = fused;
+            step.host = fused == null ? HostKernels.of(df, oc) : null;
             steps.add(step);
         }
         Map<String, INDArray> results = new LinkedHashMap<>();
@@ -688,7 +731,7 @@ public final class RecordedGraph {
         }
         RecordedGraph g = new RecordedGraph(List.copyOf(steps), shapes, results, placeholderUses, sources,
                 late == null ? null : Set.copyOf(late));
-        check(requested, reference, g.run(feed));
+        check(requested, reference, g.runCheckingHostKernels(feed));
         if (late != null && !late.isEmpty()) {
             g.runBefore(feed, late);
             check(requested, reference, g.runAfter(feed, late));

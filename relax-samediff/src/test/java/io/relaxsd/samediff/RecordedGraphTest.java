@@ -34,7 +34,7 @@ class RecordedGraphTest {
     private static final int VARIABLES = 4;
     private static final int CATEGORIES = 3;
 
-    /** A node graph as the VAE's fused step builds it: logits and upstream gradient fed, Σ z·dz as loss. */
+    /** An estimator node on its own: logits and upstream gradient fed, Σ z·dz as loss. */
     private record Node(SameDiff sd, Discrete discrete, String sample) {
         static Node of(String estimator, DistributionKind kind) {
             SameDiff sd = SameDiff.create();

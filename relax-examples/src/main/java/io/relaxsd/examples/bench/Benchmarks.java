@@ -59,16 +59,21 @@ public final class Benchmarks {
                        int steps, int threads, Path chart) throws IOException {
         VaeBenchmark vae = new VaeBenchmark(setup, batch, warmup, steps);
         String header = String.format(Locale.ROOT, "VAE %s, batch %d, %d thread(s), step %.3f GFLOP; each estimator "
-                + "timed step by step in turn with the softmax baseline and a GEMM probe%n", setup.label(), batch,
+                + "timed step by step in turn with the softmax baseline and a GEMM probe;%n"
+                + "split of the median step: the step's GEMMs, the updater and the estimator node each timed alone, "
+                + "other = the rest (softmax, BCE, KL, sampling, copies, per-op overhead)%n", setup.label(), batch,
                 threads, vae.stepFlops() / 1e9)
-                + String.format(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %8s %10s", "estimator", "steps/s",
-                "samples/s", "med ms", "p90 ms", "roofline", "overhead", "GFLOP/s", "exec GFLOP");
+                + String.format(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %9s %8s %10s %8s %8s %8s %8s", "estimator",
+                "steps/s", "samples/s", "med ms", "p90 ms", "roofline", "overhead", "GFLOP/s", "exec GFLOP", "gemm ms",
+                "upd ms", "node ms", "other ms");
         eachEstimator(names, surrogate, setup, (long) warmup + steps, header,
                 (config, progress) -> vae.record(config.name(), threads, vae.measure(config.name(), config, progress)),
-                rec -> String.format(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f",
+                rec -> String.format(Locale.ROOT,
+                        "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f %8.2f %8.2f %8.2f %8.2f",
                         rec.get("estimator"), rec.get("steps_per_sec"), rec.get("samples_per_sec"),
                         rec.get("ms_per_step_median"), rec.get("ms_per_step_p90"), rec.get("roofline_fraction"),
-                        rec.get("overhead_vs_softmax"), rec.get("gemm_gflops"), rec.get("executed_gflop")),
+                        rec.get("overhead_vs_softmax"), rec.get("gemm_gflops"), rec.get("executed_gflop"),
+                        rec.get("gemm_ms"), rec.get("updater_ms"), rec.get("node_ms"), rec.get("other_ms")),
                 chart, String.format(Locale.ROOT, "VAE %s training throughput, batch %d, %d thread(s)", setup.label(),
                         batch, threads));
     }

@@ -1,5 +1,7 @@
 package io.relaxsd.examples.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -13,34 +15,70 @@ final class GemmRate {
     private GemmRate() {
     }
 
-    /** One pass of the forward GEMMs of the layer shapes, into arrays allocated once. */
+    /** One pass of a fixed list of GEMMs, into arrays allocated once. */
     static final class Probe {
-        private final INDArray[][] pairs;
-        private final double flops;
+        private final List<Gemm> gemms = new ArrayList<>();
+        private double flops;
 
+        /** The forward GEMMs of the layer shapes {@code widths}: [B, in]·[in, out]. */
         Probe(int batch, int[] widths) {
-            pairs = new INDArray[widths.length - 1][];
-            double f = 0;
             for (int i = 0; i + 1 < widths.length; i++) {
-                pairs[i] = new INDArray[] {Nd4j.rand(DataType.FLOAT, batch, widths[i]),
-                        Nd4j.rand(DataType.FLOAT, widths[i], widths[i + 1]),
-                        Nd4j.create(DataType.FLOAT, batch, widths[i + 1])};
-                f += 2.0 * batch * widths[i] * widths[i + 1];
+                add(batch, widths[i], widths[i + 1], false, false);
             }
-            this.flops = f;
+        }
+
+        private Probe() {
+        }
+
+        /**
+         * Every GEMM of one training step of the encoder and decoder stacks, the shapes of
+         * {@link #stepFlops}: per layer the forward product, the weight gradient [in, B]·[B, out] and
+         * (except for the encoder's first layer) the input gradient [B, out]·[out, in].
+         */
+        static Probe step(int batch, int[] encoder, int[] decoder) {
+            Probe p = new Probe();
+            p.addStack(batch, encoder, false);
+            p.addStack(batch, decoder, true);
+            return p;
+        }
+
+        private void addStack(int batch, int[] widths, boolean firstInputGradient) {
+            for (int i = 0; i + 1 < widths.length; i++) {
+                int in = widths[i];
+                int out = widths[i + 1];
+                add(batch, in, out, false, false);                    // [B, in]·[in, out]
+                gemms.add(new Gemm(rand(batch, in), rand(batch, out), rand(in, out), true, false));   // xᵀ·δ
+                flops += 2.0 * batch * in * out;
+                if (i > 0 || firstInputGradient) {
+                    gemms.add(new Gemm(rand(batch, out), rand(in, out), rand(batch, in), false, true));  // δ·Wᵀ
+                    flops += 2.0 * batch * in * out;
+                }
+            }
+        }
+
+        private void add(int batch, int in, int out, boolean transA, boolean transB) {
+            gemms.add(new Gemm(rand(batch, in), rand(in, out), rand(batch, out), transA, transB));
+            flops += 2.0 * batch * in * out;
+        }
+
+        private static INDArray rand(long rows, long cols) {
+            return Nd4j.rand(DataType.FLOAT, rows, cols);
         }
 
         /** Wall seconds of one pass. */
         double seconds() {
             long t0 = System.nanoTime();
-            for (INDArray[] p : pairs) {
-                Nd4j.gemm(p[0], p[1], p[2], false, false, 1.0, 0.0);
+            for (Gemm g : gemms) {
+                Nd4j.gemm(g.a(), g.b(), g.c(), g.transA(), g.transB(), 1.0, 0.0);
             }
             return (System.nanoTime() - t0) / 1e9;
         }
 
         double flops() {
             return flops;
+        }
+
+        private record Gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
         }
     }
 

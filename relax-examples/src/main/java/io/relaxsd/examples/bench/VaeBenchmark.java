@@ -6,7 +6,10 @@ import io.relaxsd.examples.vae.VaeModel;
 import io.relaxsd.examples.vae.VaeSetup;
 import io.relaxsd.examples.vae.VaeTrainer;
 import io.relaxsd.samediff.Seeds;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,7 +41,17 @@ final class VaeBenchmark {
      * What one estimator's measurement needs: its step times, the softmax baseline's and the GEMM
      * rate, taken step by step in turn ({@link Interleaved}).
      */
-    record Measurement(StepTimes estimator, StepTimes baseline, double gemmFlops, double executedFlops) {
+    record Measurement(StepTimes estimator, StepTimes baseline, double gemmFlops, double executedFlops,
+                       Split split) {
+    }
+
+    /**
+     * Where a step's time goes, each part timed alone in the same rounds (median ms): the step's
+     * GEMMs ({@link GemmRate.Probe#step}), the updater over all parameters, the estimator node's
+     * forward and backward (replayed on its own; NaN for score-function estimators, whose node
+     * evaluates the decoder, and for {@code binary-linear-2}), and the rest of the median step.
+     */
+    record Split(double gemmMs, double updaterMs, double nodeMs, double otherMs) {
     }
 
     /**
@@ -53,16 +66,21 @@ final class VaeBenchmark {
         VaeTrainer baseline = new VaeTrainer(VaeModel.softmaxBaseline(setup, 0),
                 st.optimizer().create(st.learningRate()), 0, batch);
         GemmRate.Probe gemm = new GemmRate.Probe(batch, encoderWidths());
+        GemmRate.Probe stepGemms = GemmRate.Probe.step(batch, encoderWidths(), decoderWidths());
+        StepParts.Updater update = new StepParts.Updater(model.parameters(), d.optimizer().create(d.learningRate()));
+        StepParts.Node node = model.scoreFunction() || setup.twoLayer() ? null : new StepParts.Node(setup, config, batch);
+        List<DoubleSupplier> parts = new ArrayList<>();
+        parts.add(() -> stepGemms.seconds() * 1000);
+        parts.add(update::millis);
+        parts.add(node == null ? () -> Double.NaN : node::millis);
         Random rng = Seeds.generator(7);
         Random baselineRng = Seeds.generator(7);
         Interleaved.Times t = Interleaved.time(warmup, steps, () -> trainer.step(x, rng),
-                () -> baseline.step(x, baselineRng), gemm, progress);
-        double recorded = trainer.recordedMatmulFlops();
-        double executed = !Double.isNaN(recorded) ? recorded
-                // the fused step runs the model's GEMMs, plus a decoder pass for the reported −ELBO
-                // when it trains on the relaxed sample
-                : stepFlops() + (model.relaxedForward() ? GemmRate.forwardFlops(batch, decoderWidths()) : 0);
-        return new Measurement(t.first(), t.second(), t.gemmFlops(), executed);
+                () -> baseline.step(x, baselineRng), gemm, progress, parts);
+        double[] p = t.partMs();
+        double other = t.first().median() - p[0] - p[1] - (Double.isNaN(p[2]) ? 0 : p[2]);
+        return new Measurement(t.first(), t.second(), t.gemmFlops(), trainer.recordedMatmulFlops(),
+                new Split(p[0], p[1], p[2], other));
     }
 
     /**
@@ -108,6 +126,11 @@ final class VaeBenchmark {
         m.put("step_gflop", stepFlops() / 1e9);
         m.put("executed_gflop", measured.executedFlops() / 1e9);
         m.put("executed_roofline_fraction", measured.executedFlops() / (t.median() / 1000.0) / gemmFlops);
+        Split split = measured.split();
+        m.put("gemm_ms", split.gemmMs());
+        m.put("updater_ms", split.updaterMs());
+        m.put("node_ms", split.nodeMs());
+        m.put("other_ms", split.otherMs());
         return m;
     }
 }

@@ -29,8 +29,9 @@ import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * The training loop of {@link VaeModel}: per step, fresh noise from a seeded ND4J {@link Random},
- * ONE {@code calculateGradientsAndOutputs} call (gradients of all parameters and the −ELBO of the
- * same sample), then a per-parameter updater applied in place.
+ * ONE {@code calculateGradientsAndOutputs} call on the model's graph (gradients of all parameters
+ * and the −ELBO of the same sample), replayed by {@link ReplayedCall}, then a per-parameter updater
+ * applied in place. Pathwise and score-function estimators, categorical and binary setups alike.
  *
  * <p>Determinism: the noise of epoch e comes from its own generator seeded by (seed, e), and the
  * test noise from another, so a run restored from the checkpoint of epoch e − 1 continues exactly as
@@ -61,9 +62,8 @@ public final class VaeTrainer {
     private final int evalBatch;
     private final List<EpochMetrics> history = new ArrayList<>();
     private int iteration;
-    private final FusedStep fused;
-    private final ReplayedCall graphStep;      // score-function estimators: the whole graph
-    private ReplayedCall probe;                // score-function gradient() without an update, made on first use
+    private final ReplayedCall graphStep;      // the whole graph: outputs and every parameter's gradient
+    private ReplayedCall probe;                // gradient(): the same with θ's gradient, made on first use
 
     /**
      * @param evalBatch rows per {@code output} call when evaluating the test set
@@ -98,40 +98,27 @@ public final class VaeTrainer {
         this.seed = seed;
         this.evalBatch = evalBatch;
         model.prepareGradients();
-        // pathwise estimators (and the softmax baseline) of categorical setups train through the
-        // hand-written step on the CPU; binary setups through the (replayed) graph
-        this.fused = model.scoreFunction() || model.setup().binary() || !FusedStep.supported() ? null
-                : new FusedStep(model);
+        // every model trains through its one graph, replayed (RecordedGraph: no session scheduling,
+        // arrays allocated once, host loops for the kernels libnd4j runs slowly)
         this.graphStep = ReplayedCall.gradientsAndOutputs(model.sameDiff(), stepOutputs, paramNames);
     }
 
     /**
      * GEMM FLOPs the graph step executes per step, counted on its recording
-     * ({@link ReplayedCall#matmulFlops()}); NaN for the fused pathwise step, whose GEMMs are the
-     * model's own, or before the first step.
+     * ({@link ReplayedCall#matmulFlops()}); NaN before the first step.
      */
     public double recordedMatmulFlops() {
-        return fused != null ? Double.NaN : graphStep.matmulFlops();
+        return graphStep.matmulFlops();
     }
 
     /** False once the graph step's recording was refused and it runs through the session. */
     boolean replaying() {
-        return fused != null ? fused.replaying() : graphStep.replaying();
+        return graphStep.replaying();
     }
 
     /** One optimisation step on the pixel batch {@code x}; returns its −ELBO (hard sample, batch mean). */
     public double step(INDArray x, Random rng) {
         Map<String, INDArray> feed = model.feed(x, rng);
-        if (fused != null) {
-            FusedStep.Result f = fused.step(feed);
-            if (!Double.isFinite(f.nelbo())) {
-                throw new IllegalStateException("the -ELBO became " + f.nelbo() + " at step " + (iteration + 1)
-                        + "; try a lower learning rate");
-            }
-            updaters.apply(f.gradients(), iteration, history.size());
-            iteration++;
-            return f.nelbo();
-        }
         // outputs under their names, gradients under their parameters' names (replayed: no session
         // scheduling, no per-step allocation of the graph's arrays)
         Map<String, INDArray> outs = graphStep.run(feed);
@@ -160,75 +147,33 @@ public final class VaeTrainer {
     /**
      * The gradients of one training step on {@code feed} ({@link VaeModel#feed}: pixels and noise),
      * without any update: parameters, φ, optimiser state, step count and graph state (such as a
-     * running-mean baseline) stay as they are. The same computation as {@link #step}: the fused
-     * step for pathwise estimators on the categorical setup, the replayed graph otherwise (for
-     * pathwise estimators on binary setups, ∂loss/∂θ from the graph's autodiff).
+     * running-mean baseline) stay as they are. The same graph as {@link #step}, replayed
+     * ({@link ReplayedCall}), with the encoder's logits θ among the differentiated variables.
      *
      * <p>{@link StepGradient#logits()} is the model-loss gradient with respect to the encoder's
      * logits, per example: row b is ∂(−ELBO_b)/∂θ_b = the estimator's estimate of ∂E[recon_b]/∂θ_b
-     * (for score-function estimators ĝ itself, not the gradient of their variance loss) plus the
-     * exact ∂KL_b/∂θ_b. {@link StepGradient#parameters()} are the gradients of the batch-mean
-     * training loss with respect to the model parameters (encoder and decoder), as {@link #step}
-     * applies them. The arrays may be overwritten by the next call.
+     * (for score-function estimators ĝ itself: their node's model loss differentiates to ĝ/B in θ and
+     * the variance loss reaches φ only) plus the exact ∂KL_b/∂θ_b, both from the graph's autodiff of
+     * the batch-mean training loss, times B. {@link StepGradient#parameters()} are the gradients of the
+     * batch-mean training loss with respect to the model parameters (encoder and decoder), as
+     * {@link #step} applies them. The arrays may be overwritten by the next call.
      */
     public StepGradient gradient(Map<String, INDArray> feed) {
         long b = feed.get(VaeModel.INPUT).size(0);
-        if (fused != null) {
-            FusedStep.Result f = fused.step(feed);
-            return new StepGradient(f.nelbo(), f.logits().mul(b), f.gradients());
-        }
-        if (!model.scoreFunction() && !model.setup().binary()) {
-            throw new IllegalStateException("logit gradients of pathwise estimators need the CPU backend's fused step");
-        }
-        if (!model.scoreFunction()) {
-            // binary setups train pathwise estimators through the graph: ∂loss/∂θ from its autodiff
-            // (the loss is the batch mean, KL included, so B times it is the per-example gradient)
-            if (probe == null) {
-                List<String> vars = new ArrayList<>(params.keySet());
-                vars.add(VaeModel.LOGITS);
-                String reported = model.relaxedForward() ? VaeModel.NELBO_SUM : VaeModel.LOSS;
-                probe = ReplayedCall.gradientsAndOutputs(model.sameDiff(), List.of(reported), vars);
-            }
-            Map<String, INDArray> outs = probe.run(feed);
-            Map<String, INDArray> grads = new LinkedHashMap<>();
-            for (String name : params.keySet()) {
-                grads.put(name, outs.get(name));
-            }
-            double nelbo = model.relaxedForward() ? outs.get(VaeModel.NELBO_SUM).getDouble(0) / b
-                    : outs.get(VaeModel.LOSS).getDouble(0);
-            return new StepGradient(nelbo, outs.get(VaeModel.LOGITS).mul(b), grads);
-        }
+        String reported = stepOutputs.get(0);
         if (probe == null) {
-            List<String> outs = List.of(VaeModel.NELBO_SUM, VaeModel.LOGITS, VaeModel.SCORE_GRADIENT);
-            probe = ReplayedCall.gradientsAndOutputs(model.sameDiff(), outs, List.copyOf(params.keySet()));
+            List<String> vars = new ArrayList<>(params.keySet());
+            vars.add(VaeModel.LOGITS);
+            probe = ReplayedCall.gradientsAndOutputs(model.sameDiff(), List.of(reported), vars);
         }
         Map<String, INDArray> outs = probe.run(feed);
-        INDArray theta = outs.get(VaeModel.LOGITS);
-        INDArray g = outs.get(VaeModel.SCORE_GRADIENT);
-        int n = (int) theta.length();
-        float[] t = floats(theta);
-        float[] d = floats(g);
-        FusedStep.klAndGradient(model.setup(), t, d, n, 1f);
-        INDArray phi = model.twoLayer() == null ? model.priorLogits() : null;
-        if (phi != null) {
-            // one-layer binary: ∂KL(q ‖ Bernoulli(σ φ))/∂θ = q(1 − q)(θ − φ); the line above added q(1 − q)θ
-            float[] p = floats(phi);
-            for (int i = 0; i < n; i++) {
-                double q = 1 / (1 + Math.exp(-t[i]));
-                d[i] -= (float) (q * (1 - q) * p[i % p.length]);
-            }
-        }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         for (String name : params.keySet()) {
             grads.put(name, outs.get(name));
         }
-        return new StepGradient(outs.get(VaeModel.NELBO_SUM).getDouble(0) / b, Nd4j.create(d, theta.shape(), 'c'),
-                grads);
-    }
-
-    /** A copy of the values of {@code a} as FLOATs in c order. */
-    private static float[] floats(INDArray a) {
-        return a.dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
+        double value = outs.get(reported).getDouble(0);
+        double nelbo = reported.equals(VaeModel.LOSS) ? value : value / b;
+        return new StepGradient(nelbo, outs.get(VaeModel.LOGITS).mul(b), grads);
     }
 
     /**

@@ -39,5 +39,22 @@ class VaeBenchmarkTest {
         // the graph's recorded GEMMs: at least the forward passes of the four maps
         double forward = 2.0 * 24 * (2 * 784 * 200 + 2 * 200 * 200);
         assertTrue((Double) rec.get("executed_gflop") * 1e9 > forward, rec.toString());
+        // the split: a score-function node evaluates the decoder, so it has no time of its own
+        assertTrue((Double) rec.get("gemm_ms") > 0 && (Double) rec.get("updater_ms") > 0, rec.toString());
+        assertTrue(Double.isNaN((Double) rec.get("node_ms")), rec.toString());
+        assertEquals(median - (Double) rec.get("gemm_ms") - (Double) rec.get("updater_ms"),
+                (Double) rec.get("other_ms"), 1e-9);
+    }
+
+    /** A pathwise estimator's split has the node's own time, and the four parts add up to the median step. */
+    @Test
+    void pathwiseSplitHasTheNode() {
+        VaeBenchmark bench = new VaeBenchmark(VaeSetup.categorical(4, 3), 16, 1, 3);
+        Map<String, Object> rec = bench.record("reinmax", 1, bench.measure("reinmax", EstimatorConfig.of("reinmax"),
+                i -> { }));
+        double node = (Double) rec.get("node_ms");
+        assertTrue(node > 0 && node < (Double) rec.get("ms_per_step_median"), rec.toString());
+        double sum = (Double) rec.get("gemm_ms") + (Double) rec.get("updater_ms") + node + (Double) rec.get("other_ms");
+        assertEquals((Double) rec.get("ms_per_step_median"), sum, 1e-9);
     }
 }

@@ -218,13 +218,6 @@ class BinarySetupTest {
     }
 
     @Test
-    void theFusedStepRefusesBinarySetups() {
-        VaeModel model = VaeModel.build(VaeSetup.binaryLinear(), EstimatorConfig.of("st"), 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FusedStep(model));
-        assertTrue(e.getMessage().contains("binary-linear"), e.getMessage());
-    }
-
-    @Test
     void binaryProtocolDefaults() {
         EstimatorDefaults relax = EstimatorDefaults.of("relax", VaeSetup.binaryLinear2());
         assertEquals(1e-3, relax.learningRate(), 0);

@@ -178,14 +178,16 @@ class GradientVarianceTest {
                     }
                 }
             }
-            float[] tf = new float[L * C];
-            float[] kl = new float[L * C];
-            for (int i = 0; i < tf.length; i++) {
-                tf[i] = (float) theta[i];
-            }
-            FusedStep.klAndGradient(model.setup(), tf, kl, tf.length, 1f);
-            for (int i = 0; i < tf.length; i++) {
-                exact[b * L * C + i] += kl[i];
+            // ∂KL(π ‖ uniform)/∂θ_j = π_j (log π_j − Σ_k π_k log π_k), per variable
+            for (int l = 0; l < L; l++) {
+                double[] pi = softmax(theta, l * C);
+                double plogp = 0;
+                for (int k = 0; k < C; k++) {
+                    plogp += pi[k] * Math.log(pi[k]);
+                }
+                for (int k = 0; k < C; k++) {
+                    exact[b * L * C + l * C + k] += pi[k] * (Math.log(pi[k]) - plogp);
+                }
             }
         }
         GradientVariance.Draws d = GradientVariance.draw(t, x, GradientVariance.Wrt.LOGITS, S, Seeds.generator(8), null);
