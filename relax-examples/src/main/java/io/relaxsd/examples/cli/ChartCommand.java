@@ -41,7 +41,7 @@ final class ChartCommand implements Callable<Integer> {
 
     @Option(names = "--metric", defaultValue = "test_nelbo", paramLabel = "KEY",
             description = "A per-epoch key of metrics.json: train_nelbo, test_nelbo, validation_nelbo, test_iwae, "
-                    + "validation_iwae, gradient_variance (the mean over the epoch of sum_w g_w^2 per example), "
+                    + "validation_iwae, gradient_variance (score-function estimators: the mean over the epoch of the sum over the encoder logits of g-hat^2 per example), "
                     + "seconds (default: ${DEFAULT-VALUE}).")
     String metric;
 

@@ -75,7 +75,7 @@ public final class VaeReport {
                 "epoch", "-ELBO (nats)", false, curves);
         if (h.stream().anyMatch(m -> Double.isFinite(m.gradientVariance()))) {
             Charts.line(dir.resolve(GRADIENT_PNG), "estimator second moment, " + config.estimator().name(), "epoch",
-                    "mean over the epoch of sum_w g_w^2 (per example)", true, List.of(new Charts.Series(
+                    "mean over the epoch of sum over logits of g-hat^2 (per example)", true, List.of(new Charts.Series(
                             config.estimator().name(), ep,
                             h.stream().mapToDouble(EpochMetrics::gradientVariance).toArray())));
         }
