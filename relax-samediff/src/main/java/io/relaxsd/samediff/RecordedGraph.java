@@ -46,9 +46,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code Nd4j.exec(op, context)}, about 10 µs per op. The recording runs the session once with a
  * listener that notes which ops ran, in which order, on which variables and with which output
  * shapes; the replay is then checked against that session result and refused (an
- * {@link IllegalStateException}) unless every requested array is equal. On the CPU backend a few
- * ops that libnd4j runs slowly (ReLU, its backward, row and whole-array sums) run as Java loops
- * instead ({@link HostKernels}), each kept only if it gave its op's result at recording.
+ * {@link IllegalStateException}) unless every requested array is equal. On the CPU backend the
+ * ops that libnd4j runs slowly (ReLU, its backward, sums and means along one axis, a last-axis
+ * softmax, a clip) run as Java loops instead ({@link HostKernels}), each kept only if it gave its
+ * op's result at recording. {@link #profile} times a replay op by op.
  *
  * <p>Two substitutions make a replay faster than the session's own ops: a {@code softmax_bp} along
  * the last axis runs from the forward softmax's output ({@link SoftmaxBackward}), and a recording
@@ -439,6 +440,48 @@ public final class RecordedGraph {
         for (Step st : steps) {
             st.replace(replacement);
         }
+    }
+
+    /**
+     * One op of a replay and its median wall time over the rounds of {@link #profile}: the op's name,
+     * the shape of its first output, and how it ran ({@code op}, {@code host} for a
+     * {@linkplain HostKernels host loop}, {@code softmax_bp-from-output}).
+     */
+    public record OpTime(int index, String op, String shape, String how, double medianMicros) { }
+
+    /**
+     * A diagnostic: replays {@code feed} {@code rounds} times, timing every step alone, and returns the
+     * steps in run order with their median times. The values computed are those of {@link #run}.
+     */
+    public List<OpTime> profile(Map<String, INDArray> feed, int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
+        }
+        List<Step> timed = new ArrayList<>();
+        for (Step s : steps) {
+            if (s.kind != Kind.CONSTANT_ONE) {
+                timed.add(s);
+            }
+        }
+        long[][] ns = new long[timed.size()][rounds];
+        for (int r = 0; r < rounds; r++) {
+            bind(feed);
+            for (int i = 0; i < timed.size(); i++) {
+                long t0 = System.nanoTime();
+                timed.get(i).exec();
+                ns[i][r] = System.nanoTime() - t0;
+            }
+        }
+        List<OpTime> out = new ArrayList<>(timed.size());
+        for (int i = 0; i < timed.size(); i++) {
+            Step s = timed.get(i);
+            long[] t = ns[i];
+            Arrays.sort(t);
+            String how = s.kind == Kind.SOFTMAX_BP_FROM_OUTPUT ? "softmax_bp-from-output" : s.host != null ? "host" : "op";
+            out.add(new OpTime(i, s.op.opName(), Arrays.toString(s.outputs.length == 0 ? new long[0] : s.outputs[0].shape()),
+                    how, t[rounds / 2] / 1e3));
+        }
+        return out;
     }
 
     /** Number of ops a run executes (identities are aliases and execute nothing). */

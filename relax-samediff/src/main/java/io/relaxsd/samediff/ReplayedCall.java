@@ -134,6 +134,15 @@ public final class ReplayedCall {
         return replay && !recordings.isEmpty() ? recordings.get(0).matmulFlops() : Double.NaN;
     }
 
+    /**
+     * A diagnostic: {@link RecordedGraph#profile} of the recording for {@code feed} (a whole run),
+     * each op's median time over {@code rounds} replays; empty once the call runs through the session.
+     */
+    public List<RecordedGraph.OpTime> profile(Map<String, INDArray> feed, int rounds) {
+        RecordedGraph r = replay ? recordingFor(feed, null) : null;
+        return r == null ? List.of() : r.profile(feed, rounds);
+    }
+
     /** False once a recording was refused and the call runs through the session. */
     public boolean replaying() {
         return replay;

@@ -7,6 +7,7 @@ import io.relaxsd.examples.util.Json;
 import io.relaxsd.examples.util.ProgressBar;
 import io.relaxsd.examples.vae.EstimatorDefaults;
 import io.relaxsd.examples.vae.VaeSetup;
+import io.relaxsd.samediff.RecordedGraph;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -76,6 +77,64 @@ public final class Benchmarks {
                         rec.get("gemm_ms"), rec.get("updater_ms"), rec.get("node_ms"), rec.get("other_ms")),
                 chart, String.format(Locale.ROOT, "VAE %s training throughput, batch %d, %d thread(s)", setup.label(),
                         batch, threads));
+    }
+
+    /**
+     * The VAE step of each estimator replayed op by op ({@link VaeBenchmark#profile}): the {@code top}
+     * slowest ops and the time per op name, or with JSON one object per op.
+     */
+    public void runProfile(List<String> names, EstimatorConfig.SurrogateKind surrogate, VaeSetup setup, int batch,
+                           int warmup, int rounds, int threads, int top) throws IOException {
+        VaeBenchmark vae = new VaeBenchmark(setup, batch, warmup, rounds);
+        String header = String.format(Locale.ROOT, "VAE %s, batch %d, %d thread(s): each op of the replayed training "
+                + "step timed alone, median of %d replays after %d training steps (how: op = libnd4j, host = Java "
+                + "loop, softmax_bp-from-output)", setup.label(), batch, threads, rounds, warmup);
+        eachEstimator(names, surrogate, setup, (long) warmup + rounds, header, (config, progress) -> {
+            List<RecordedGraph.OpTime> ops = vae.profile(config.name(), config, progress);
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("estimator", config.name());
+            rec.put("ops", ops.size());
+            rec.put("sum_of_op_medians_ms", ops.stream().mapToDouble(RecordedGraph.OpTime::medianMicros).sum() / 1e3);
+            List<Map<String, Object>> times = new java.util.ArrayList<>();
+            for (RecordedGraph.OpTime o : ops) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("index", o.index());
+                m.put("op", o.op());
+                m.put("shape", o.shape());
+                m.put("how", o.how());
+                m.put("median_us", o.medianMicros());
+                times.add(m);
+            }
+            rec.put("op_times", times);
+            return rec;
+        }, rec -> profileTable(rec, top), null, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String profileTable(Map<String, Object> rec, int top) {
+        List<RecordedGraph.OpTime> ops = new java.util.ArrayList<>();
+        for (Map<String, Object> m : (List<Map<String, Object>>) rec.get("op_times")) {
+            ops.add(new RecordedGraph.OpTime((Integer) m.get("index"), (String) m.get("op"), (String) m.get("shape"),
+                    (String) m.get("how"), (Double) m.get("median_us")));
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%n%s: %d ops, sum of op medians %.2f ms%n",
+                rec.get("estimator"), ops.size(), (Double) rec.get("sum_of_op_medians_ms")));
+        Map<String, double[]> byName = new LinkedHashMap<>();
+        for (RecordedGraph.OpTime o : ops) {
+            double[] a = byName.computeIfAbsent(o.op() + " (" + o.how() + ")", k -> new double[2]);
+            a[0] += o.medianMicros();
+            a[1]++;
+        }
+        b.append(String.format(Locale.ROOT, "  %-40s %6s %10s%n", "op (how)", "count", "total µs"));
+        byName.entrySet().stream().sorted((p, q) -> Double.compare(q.getValue()[0], p.getValue()[0])).limit(top)
+                .forEach(e -> b.append(String.format(Locale.ROOT, "  %-40s %6.0f %10.1f%n", e.getKey(),
+                        e.getValue()[1], e.getValue()[0])));
+        b.append(String.format(Locale.ROOT, "  slowest ops:%n  %5s %-24s %-18s %-8s %10s%n", "#", "op", "shape", "how",
+                "µs"));
+        ops.stream().sorted((p, q) -> Double.compare(q.medianMicros(), p.medianMicros())).limit(top)
+                .forEach(o -> b.append(String.format(Locale.ROOT, "  %5d %-24s %-18s %-8s %10.1f%n", o.index(), o.op(),
+                        o.shape(), o.how(), o.medianMicros())));
+        return b.toString();
     }
 
     /**

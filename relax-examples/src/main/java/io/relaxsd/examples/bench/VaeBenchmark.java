@@ -5,6 +5,7 @@ import io.relaxsd.examples.vae.EstimatorDefaults;
 import io.relaxsd.examples.vae.VaeModel;
 import io.relaxsd.examples.vae.VaeSetup;
 import io.relaxsd.examples.vae.VaeTrainer;
+import io.relaxsd.samediff.RecordedGraph;
 import io.relaxsd.samediff.Seeds;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +82,24 @@ final class VaeBenchmark {
         double other = t.first().median() - p[0] - p[1] - (Double.isNaN(p[2]) ? 0 : p[2]);
         return new Measurement(t.first(), t.second(), t.gemmFlops(), trainer.recordedMatmulFlops(),
                 new Split(p[0], p[1], p[2], other));
+    }
+
+    /**
+     * The estimator's replayed step op by op: {@code warmup} training steps, then {@code rounds}
+     * replays of the step with every op timed alone ({@link VaeTrainer#profile}).
+     */
+    List<RecordedGraph.OpTime> profile(String name, EstimatorConfig config, IntConsumer progress) {
+        EstimatorDefaults d = EstimatorDefaults.of(name, setup);
+        VaeTrainer trainer = new VaeTrainer(VaeModel.build(setup, config, 0), d.optimizer().create(d.learningRate()),
+                0, batch);
+        Random rng = Seeds.generator(7);
+        for (int i = 0; i < warmup; i++) {
+            trainer.step(x, rng);
+            progress.accept(1);
+        }
+        List<RecordedGraph.OpTime> ops = trainer.profile(x, rng, steps);
+        progress.accept(steps);
+        return ops;
     }
 
     /**

@@ -73,6 +73,12 @@ final class BenchCommand implements Callable<Integer> {
             + "sigmoid bottleneck instead")
     boolean dl4j;
 
+    @Option(names = "--profile", paramLabel = "N", arity = "0..1", fallbackValue = "25",
+            description = "Instead, time every op of each estimator's replayed VAE step alone (median of --steps "
+                    + "replays after --warmup training steps) and print the N slowest ops and the time per op name "
+                    + "(default N: 25)")
+    Integer profile;
+
     @Option(names = "--json", description = "One JSON object per estimator on stdout")
     boolean json;
 
@@ -104,6 +110,13 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dl4j times the categorical dl4j-vae "
                     + "network; --setup " + vaeSetup.id() + " is not available there");
         }
+        if (profile != null && (dl4j || jmh)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--profile times the vae step; it excludes "
+                    + "--dl4j and --jmh");
+        }
+        if (profile != null && profile < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--profile must be >= 1 ops, got " + profile);
+        }
         if (dl4j && jmh) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dl4j and --jmh exclude each other");
         }
@@ -133,6 +146,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (dl4j) {
             bench.runDl4j(names, kind, latent, rows, warmup, steps, threads, chart);
+            return 0;
+        }
+        if (profile != null) {
+            bench.runProfile(names, kind, vaeSetup, rows, warmup, steps, threads, profile);
             return 0;
         }
         bench.runVae(names, kind, vaeSetup, rows, warmup, steps, threads, chart);

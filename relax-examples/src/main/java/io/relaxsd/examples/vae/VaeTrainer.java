@@ -2,6 +2,7 @@ package io.relaxsd.examples.vae;
 
 import io.relaxsd.estimator.StateUpdate;
 import io.relaxsd.examples.util.AtomicFiles;
+import io.relaxsd.samediff.RecordedGraph;
 import io.relaxsd.samediff.ReplayedCall;
 import io.relaxsd.samediff.Seeds;
 import io.relaxsd.train.TwoGroupTrainer;
@@ -109,6 +110,14 @@ public final class VaeTrainer {
      */
     public double recordedMatmulFlops() {
         return graphStep.matmulFlops();
+    }
+
+    /**
+     * A diagnostic: the graph step on the pixel batch {@code x} replayed {@code rounds} times with
+     * every op timed alone ({@link ReplayedCall#profile}); no update is applied.
+     */
+    public List<RecordedGraph.OpTime> profile(INDArray x, Random rng, int rounds) {
+        return graphStep.profile(model.feed(x, rng), rounds);
     }
 
     /** False once the graph step's recording was refused and it runs through the session. */
