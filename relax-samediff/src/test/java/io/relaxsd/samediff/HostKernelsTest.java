@@ -18,9 +18,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The replay's host loops ({@link HostKernels}: ReLU, its backward, the bias gradient's column sums,
- * a whole-array sum)
- * give the session's values: on the recorded feed, on new ones, and on a fed view (the loops then
- * leave the op to libnd4j).
+ * a whole-array sum; the estimator nodes' softmax, clip, mean over K samples and its backward, and
+ * sums and maxima along the last axis) give the session's values: on the recorded feed, on new
+ * ones, on a fed view (the loops then leave the op to libnd4j), and for a softmax whose inputs are
+ * out of its loop's range (libnd4j runs it).
  */
 class HostKernelsTest {
     private static final int ROWS = 5;
@@ -49,6 +50,51 @@ class HostKernelsTest {
         feed.put("x", Nd4j.randn(rng, new long[] {ROWS, 7}).castTo(DataType.FLOAT));
         feed.put("y", Nd4j.randn(rng, new long[] {ROWS, 4}).castTo(DataType.FLOAT));
         return feed;
+    }
+
+    /** A K-sample node's shape of work: softmax over K samples, clipped, averaged over K, row sums and maxima. */
+    private static SameDiff samples(double scale) {
+        SameDiff sd = SameDiff.create();
+        Random rng = Nd4j.getRandomFactory().getNewRandomInstance(5);
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 3, -1, 4);
+        SDVariable b = sd.var("b", Nd4j.randn(rng, new long[] {ROWS, 4}).castTo(DataType.FLOAT));
+        SDVariable w = sd.var("w", Nd4j.randn(rng, new long[] {3, ROWS, 4}).castTo(DataType.FLOAT));
+        SDVariable y = sd.nn().softmax(x.mul(scale).add(b), -1);
+        SDVariable mean = sd.math().clipByValue(y, 0.05, 0.9).mul(w).mean(0);
+        SDVariable rows = mean.sum(true, 1).add(mean.max(true, 1)).add(y.sum(false, 2).sum(0).reshape(ROWS, 1));
+        sd.identity("loss", rows.mul(rows).sum()).markAsLoss();
+        sd.setLossVariables("loss");
+        GradFunctions.createQuietly(sd);
+        return sd;
+    }
+
+    @Test
+    void sampleLoopsGiveTheSessionsGradients() {
+        List<String> vars = List.of("b", "w");
+        for (double scale : new double[] {1.0, 100.0}) {
+            SameDiff sd = samples(scale);
+            Map<String, INDArray> first = Map.of("x", Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(1),
+                    new long[] {3, ROWS, 4}).castTo(DataType.FLOAT));
+            RecordedGraph g = RecordedGraph.ofGradientsAndOutputs(sd, first, List.of("loss"), vars);
+            // softmax, clip, mean over axis 0 and its backward, the row sum, the row max, the last-axis sum,
+            // the sum over axis 0 and the loss's whole-array sum (scale 100: the softmax's inputs leave its
+            // loop's range, and libnd4j runs it on every feed)
+            assertEquals(scale == 1.0 ? 9 : 8, g.hostKernelCount(), "host loops in use");
+            for (long seed = 2; seed < 5; seed++) {
+                Map<String, INDArray> f = Map.of("x", Nd4j.randn(Nd4j.getRandomFactory().getNewRandomInstance(seed),
+                        new long[] {3, ROWS, 4}).castTo(DataType.FLOAT));
+                OutAndGrad ref = sd.calculateGradientsAndOutputs(f, List.of("loss"), vars);
+                Map<String, INDArray> got = g.run(f);
+                double loss = ref.getOutputs().get("loss").getDouble(0);
+                assertEquals(loss, got.get("loss").getDouble(0), 1e-5 * Math.max(1, Math.abs(loss)));
+                for (String v : vars) {
+                    INDArray want = ref.getGradients().get(v);
+                    double diff = want.sub(got.get(v)).amaxNumber().doubleValue();
+                    assertTrue(diff <= 1e-5 * Math.max(1, want.amaxNumber().doubleValue()),
+                            v + " differs by " + diff + " at feed " + seed + ", scale " + scale);
+                }
+            }
+        }
     }
 
     @Test

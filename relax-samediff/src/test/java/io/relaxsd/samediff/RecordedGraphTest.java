@@ -30,6 +30,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * logits, new noise, new upstream gradient. Every pathwise estimator's node, both variable kinds.
  */
 class RecordedGraphTest {
+    /**
+     * How far a replayed sample may lie from the session's: float rounding. A relaxed sample is a
+     * softmax, which the replay's host loop computes as e^x / Σ e^x, libnd4j as e^(x − max) / Σ.
+     */
+    private static final float SAMPLE_ROUNDING = 1e-6f;
+
     private static final int ROWS = 6;
     private static final int VARIABLES = 4;
     private static final int CATEGORIES = 3;
@@ -117,11 +123,11 @@ class RecordedGraphTest {
             INDArray grad = node.sd().calculateGradients(feed, "logits").get("logits");
             INDArray replayedSample = forward.run(feed).get(node.sample());
             INDArray replayedGrad = backward.run(feed).get("logits");
-            assertArrayEquals(sample.ravel().toFloatVector(), replayedSample.ravel().toFloatVector(), 0f, "sample, seed " + seed);
+            assertArrayEquals(sample.ravel().toFloatVector(), replayedSample.ravel().toFloatVector(), SAMPLE_ROUNDING, "sample, seed " + seed);
             assertArrayEquals(grad.ravel().toFloatVector(), replayedGrad.ravel().toFloatVector(), 1e-6f, "gradient, seed " + seed);
             assertTrue(grad.amaxNumber().doubleValue() > 0, "a zero gradient would compare equal vacuously");
             Map<String, INDArray> together = both.run(feed);
-            assertArrayEquals(sample.ravel().toFloatVector(), together.get(node.sample()).ravel().toFloatVector(), 0f);
+            assertArrayEquals(sample.ravel().toFloatVector(), together.get(node.sample()).ravel().toFloatVector(), SAMPLE_ROUNDING);
             assertArrayEquals(grad.ravel().toFloatVector(), together.get("logits").ravel().toFloatVector(), 1e-6f);
         }
     }
@@ -151,6 +157,39 @@ class RecordedGraphTest {
             assertTrue(want.amaxNumber().doubleValue() > 1e-2, "a vanishing gradient would compare equal vacuously");
             assertArrayEquals(want.ravel().toFloatVector(), got.ravel().toFloatVector(), 1e-6f, "seed " + seed);
         }
+    }
+
+    /** Entries below 2⁻¹⁰⁰ of the softmax output are read as 0 by SoftmaxBackward; the others exactly. */
+    @Test
+    void softmaxBackwardFlushesOnlyEntriesBelowTwoToTheMinus100() {
+        for (float tiny : new float[] {Float.MIN_VALUE, 1e-38f, 1e-33f, 7.8e-31f}) {
+            assertEquals(0f, SoftmaxBackward.flushTiny(tiny), "" + tiny);
+        }
+        for (float kept : new float[] {7.9e-31f, 1e-30f, 1e-10f, 0.5f, 1f, Float.NaN}) {
+            assertEquals(Float.floatToRawIntBits(kept), Float.floatToRawIntBits(SoftmaxBackward.flushTiny(kept)), "" + kept);
+        }
+    }
+
+    /** With logits spread by hundreds the softmax has subnormal entries; the gradient is still the session's. */
+    @Test
+    void softmaxBackwardWithSubnormalEntriesEqualsTheSession() {
+        SameDiff sd = SameDiff.create();
+        SDVariable anchor = sd.var("anchor", Nd4j.scalar(DataType.FLOAT, 0f));
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 5, 7).add(anchor).mul(30.0);
+        SDVariable w = sd.placeHolder("w", DataType.FLOAT, 4, 5, 7);
+        SDVariable y = sd.nn().softmax(x, -1);
+        sd.identity("loss", y.mul(w).sum()).markAsLoss();
+        sd.setLossVariables("loss");
+        GradFunctions.createQuietly(sd);
+        RecordedGraph g = RecordedGraph.ofGradients(sd, softmaxFeed(1), List.of("x"));
+        assertEquals(1, g.fusedSoftmaxBackwards());
+        Map<String, INDArray> f = softmaxFeed(2);
+        INDArray probs = sd.output(f, y.name()).get(y.name());
+        assertTrue(probs.lt(1e-38).castTo(DataType.INT32).sumNumber().intValue() > 0 ,
+                "the feed must give the softmax subnormal or zero entries");
+        INDArray want = sd.calculateGradients(f, "x").get("x");
+        INDArray got = g.run(f).get("x");
+        assertArrayEquals(want.ravel().toFloatVector(), got.ravel().toFloatVector(), 1e-5f);
     }
 
     private static Map<String, INDArray> softmaxFeed(long seed) {
@@ -189,9 +228,9 @@ class RecordedGraphTest {
             feed.get("dz").assign(dz);
             INDArray splitGrad = shared.runAfter(feed, late).get("logits").dup();
             Map<String, INDArray> whole = shared.run(feed);
-            assertArrayEquals(sample.ravel().toFloatVector(), before.ravel().toFloatVector(), 0f, "sample, seed " + seed);
+            assertArrayEquals(sample.ravel().toFloatVector(), before.ravel().toFloatVector(), SAMPLE_ROUNDING, "sample, seed " + seed);
             assertArrayEquals(grad.ravel().toFloatVector(), splitGrad.ravel().toFloatVector(), 1e-6f, "split, seed " + seed);
-            assertArrayEquals(sample.ravel().toFloatVector(), whole.get(node.sample()).ravel().toFloatVector(), 0f);
+            assertArrayEquals(sample.ravel().toFloatVector(), whole.get(node.sample()).ravel().toFloatVector(), SAMPLE_ROUNDING);
             assertArrayEquals(grad.ravel().toFloatVector(), whole.get("logits").ravel().toFloatVector(), 1e-6f,
                     "whole, seed " + seed);
         }
@@ -208,7 +247,7 @@ class RecordedGraphTest {
             INDArray grad = node.sd().calculateGradients(feed, "logits").get("logits");
             INDArray sample = node.sd().output(feed, node.sample()).get(node.sample());
             Map<String, INDArray> got = call.run(feed);
-            assertArrayEquals(sample.ravel().toFloatVector(), got.get(node.sample()).ravel().toFloatVector(), 0f);
+            assertArrayEquals(sample.ravel().toFloatVector(), got.get(node.sample()).ravel().toFloatVector(), SAMPLE_ROUNDING);
             assertArrayEquals(grad.ravel().toFloatVector(), got.get("logits").ravel().toFloatVector(), 1e-6f,
                     "call " + i + ", " + rows[i] + " rows");
         }
