@@ -152,6 +152,25 @@ public final class NodeDraw {
         return sd.math().log1p(sd.math().exp(x.sub(above))).add(above);
     }
 
+    /**
+     * The Bernoulli cross-entropy per entry of logits a against targets x ∈ [0, 1],
+     * −x log σ(a) − (1 − x) log(1 − σ(a)) = softplus(a) − x·a ({@link #stableSoftplus}), with its
+     * gradient σ(a) − x as one product in the backward pass:
+     * <pre>  value = sg(softplus(a) − σ(a)·a) + (sg(σ(a)) − x)·a</pre>
+     * Forward: softplus(a) − x·a up to float rounding. Backward (in a only; x gets none): σ(a) − x,
+     * where autodiff of softplus(a) − x·a replays its exp, log1p and clip backwards (about a dozen
+     * passes over a {@code [batch, 784]} decoder output). σ(a) = e/(1 + e) from the softplus's own
+     * e = exp(min(a, 80)): 1 above 80, and 0 where e underflows (a below about −87).
+     */
+    public static SDVariable bernoulliCrossEntropy(SDVariable targets, SDVariable logits) {
+        SameDiff sd = logits.getSameDiff();
+        SDVariable above = sd.nn().relu(logits.sub(SOFTPLUS_CLIP), 0.0);
+        SDVariable e = sd.math().exp(logits.sub(above));
+        SDVariable softplus = sd.math().log1p(e).add(above);
+        SDVariable sigmoid = e.div(e.add(1.0));
+        return Sg.sg(softplus.sub(sigmoid.mul(logits))).add(Sg.sg(sigmoid).sub(targets).mul(logits));
+    }
+
     private static final double SOFTPLUS_CLIP = 80.0;
 
     /** Normalised log-probabilities log π (categorical only); differentiable in θ. */

@@ -287,7 +287,7 @@ public final class VaeModel {
     /**
      * Σ (over all entries) of the Bernoulli cross-entropy of pixel logits a against targets x ∈ [0, 1],
      * −x log σ(a) − (1 − x) log(1 − σ(a)) = softplus(a) − x·a, with the softplus finite for any a and
-     * exactly differentiable at 0 ({@link NodeDraw#stableSoftplus}).
+     * the gradient σ(a) − x as one backward op ({@link NodeDraw#bernoulliCrossEntropy}).
      *
      * <p>Written out with plain ops on purpose: the fused {@code sd.loss().sigmoidCrossEntropy} of
      * SameDiff 1.0.0-M2.1 ignores the gradient arriving at its output (it assumes it is the final loss),
@@ -300,7 +300,7 @@ public final class VaeModel {
 
     /** The same cross-entropy per entry (not summed), for per-example sums. */
     static SDVariable bernoulliCrossEntropy(SDVariable x, SDVariable pixelLogits) {
-        return NodeDraw.stableSoftplus(pixelLogits).sub(x.mul(pixelLogits));
+        return NodeDraw.bernoulliCrossEntropy(x, pixelLogits);
     }
 
     /**

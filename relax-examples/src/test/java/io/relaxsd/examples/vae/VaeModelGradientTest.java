@@ -56,22 +56,24 @@ class VaeModelGradientTest {
     @Test
     void crossEntropyHelperPassesTheUpstreamGradientAndStaysFinite() {
         SameDiff sd = SameDiff.create();
-        double[] a = {0.3, -1.2, 2.0, 120.0, -130.0};
-        double[] t = {0.2, 0.9, 0.5, 1.0, 0.25};
-        SDVariable logits = sd.var("a", Nd4j.createFromArray(a).castTo(DataType.FLOAT).reshape(1, 5));
-        SDVariable target = sd.constant("t", Nd4j.createFromArray(t).castTo(DataType.FLOAT).reshape(1, 5));
+        // 0: σ = ½ exactly; 85: above the softplus's clip at 80; −95: e^a underflows FLOAT (σ = 0)
+        double[] a = {0.3, -1.2, 2.0, 120.0, -130.0, 0.0, 85.0, -95.0};
+        double[] t = {0.2, 0.9, 0.5, 1.0, 0.25, 0.7, 0.4, 0.6};
+        int n = a.length;
+        SDVariable logits = sd.var("a", Nd4j.createFromArray(a).castTo(DataType.FLOAT).reshape(1, n));
+        SDVariable target = sd.constant("t", Nd4j.createFromArray(t).castTo(DataType.FLOAT).reshape(1, n));
         SDVariable bce = VaeModel.bernoulliCrossEntropySum(target, logits);
         sd.math().mul("loss", bce, sd.constant(Nd4j.scalar(DataType.FLOAT, 0.25)));
         sd.setLossVariables("loss");
         double expected = 0;
-        double[] grad = new double[5];
-        for (int i = 0; i < 5; i++) {
+        double[] grad = new double[n];
+        for (int i = 0; i < n; i++) {
             expected += Math.max(a[i], 0) - t[i] * a[i] + Math.log1p(Math.exp(-Math.abs(a[i])));
             grad[i] = 0.25 * (1 / (1 + Math.exp(-a[i])) - t[i]);
         }
         assertEquals(0.25 * expected, sd.output(Map.of(), "loss").get("loss").getDouble(0), 1e-5 * expected);
         double[] got = sd.calculateGradients(Map.of(), "a").get("a").castTo(DataType.DOUBLE).toDoubleVector();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < n; i++) {
             assertEquals(grad[i], got[i], 1e-6, "dloss/da[" + i + "]");
         }
     }
