@@ -80,6 +80,26 @@ public final class Benchmarks {
     }
 
     /**
+     * Each estimator's VAE steps back to back ({@link VaeBenchmark#alone}): throughput as training
+     * sees it, with the roofline against the step's own GEMMs timed alone in the same process.
+     */
+    public void runAlone(List<String> names, EstimatorConfig.SurrogateKind surrogate, VaeSetup setup, int batch,
+                         int warmup, int steps, int threads) throws IOException {
+        VaeBenchmark vae = new VaeBenchmark(setup, batch, warmup, steps);
+        String header = String.format(Locale.ROOT, "VAE %s, batch %d, %d thread(s), step %.3f GFLOP; each estimator's "
+                + "steps back to back (as training runs them), then the step's GEMMs alone; roofline = step FLOP rate "
+                + "/ those GEMMs' rate%n", setup.label(), batch, threads, vae.stepFlops() / 1e9)
+                + String.format(Locale.ROOT, "%-18s %9s %10s %9s %9s %9s %8s %8s %9s", "estimator", "steps/s",
+                "samples/s", "med ms", "p90 ms", "roofline", "GFLOP/s", "gemm ms", "gemm/step");
+        eachEstimator(names, surrogate, setup, (long) warmup + steps, header,
+                (config, progress) -> vae.aloneRecord(config.name(), threads, vae.alone(config.name(), config, progress)),
+                rec -> String.format(Locale.ROOT, "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %8.1f %8.2f %9.2f",
+                        rec.get("estimator"), rec.get("steps_per_sec"), rec.get("samples_per_sec"),
+                        rec.get("ms_per_step_median"), rec.get("ms_per_step_p90"), rec.get("roofline_fraction"),
+                        rec.get("gemm_gflops"), rec.get("gemm_ms"), rec.get("gemm_fraction")), null, null);
+    }
+
+    /**
      * The VAE step of each estimator replayed op by op ({@link VaeBenchmark#profile}): the {@code top}
      * slowest ops and the time per op name, or with JSON one object per op.
      */

@@ -85,6 +85,53 @@ final class VaeBenchmark {
     }
 
     /**
+     * The estimator's training steps back to back, as {@code ./relax vae} runs them and as
+     * {@code docs/reference/pytorch_vae.py time} times PyTorch's: {@code warmup} untimed steps, then
+     * {@code steps} timed ones, then the step's own GEMMs ({@link GemmRate.Probe#step}) timed alone
+     * {@code steps} times in a row. Returns the step times, the GEMMs' median wall time and their FLOP.
+     */
+    Alone alone(String name, EstimatorConfig config, IntConsumer progress) {
+        EstimatorDefaults d = EstimatorDefaults.of(name, setup);
+        VaeTrainer trainer = new VaeTrainer(VaeModel.build(setup, config, 0), d.optimizer().create(d.learningRate()),
+                0, batch);
+        Random rng = Seeds.generator(7);
+        for (int i = 0; i < warmup; i++) {
+            trainer.step(x, rng);
+            progress.accept(1);
+        }
+        double[] ms = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long t0 = System.nanoTime();
+            trainer.step(x, rng);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+            progress.accept(1);
+        }
+        GemmRate.Probe gemms = GemmRate.Probe.step(batch, encoderWidths(), decoderWidths());
+        double[] gemmMs = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            gemmMs[i] = gemms.seconds() * 1000;
+        }
+        return new Alone(StepTimes.of(ms), StepTimes.of(gemmMs).median(), gemms.flops(), trainer.recordedMatmulFlops());
+    }
+
+    /** {@link #alone}'s measurement: step times, the step's GEMMs timed alone (median ms) and their FLOP. */
+    record Alone(StepTimes steps, double gemmMs, double gemmFlop, double executedFlop) {
+    }
+
+    /** The JSON record of {@link #alone}: the bench's keys, the roofline against the step's own GEMM rate. */
+    Map<String, Object> aloneRecord(String estimator, int threads, Alone a) {
+        double gemmRate = a.gemmFlop() / (a.gemmMs() / 1000.0);
+        Map<String, Object> m = a.steps().record(estimator, setup, batch, threads, steps, stepFlops(), gemmRate);
+        m.put("mode", "alone");
+        m.put("gemm_gflops", gemmRate / 1e9);
+        m.put("step_gflop", stepFlops() / 1e9);
+        m.put("executed_gflop", a.executedFlop() / 1e9);
+        m.put("gemm_ms", a.gemmMs());
+        m.put("gemm_fraction", a.gemmMs() / a.steps().median());
+        return m;
+    }
+
+    /**
      * The estimator's replayed step op by op: {@code warmup} training steps, then {@code rounds}
      * replays of the step with every op timed alone ({@link VaeTrainer#profile}).
      */

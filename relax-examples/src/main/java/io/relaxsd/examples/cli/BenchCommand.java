@@ -73,6 +73,11 @@ final class BenchCommand implements Callable<Integer> {
             + "sigmoid bottleneck instead")
     boolean dl4j;
 
+    @Option(names = "--alone", description = "Instead, time each estimator's steps back to back, as training runs "
+            + "them (and as docs/reference/pytorch_vae.py times PyTorch's step), then the step's GEMMs alone; no "
+            + "interleaved baseline")
+    boolean alone;
+
     @Option(names = "--profile", paramLabel = "N", arity = "0..1", fallbackValue = "25",
             description = "Instead, time every op of each estimator's replayed VAE step alone (median of --steps "
                     + "replays after --warmup training steps) and print the N slowest ops and the time per op name "
@@ -110,8 +115,12 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dl4j times the categorical dl4j-vae "
                     + "network; --setup " + vaeSetup.id() + " is not available there");
         }
-        if (profile != null && (dl4j || jmh)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--profile times the vae step; it excludes "
+        if (profile != null && (dl4j || jmh || alone)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--profile times the vae step op by op; it "
+                    + "excludes --dl4j, --jmh and --alone");
+        }
+        if (alone && (dl4j || jmh)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--alone times the vae step; it excludes "
                     + "--dl4j and --jmh");
         }
         if (profile != null && profile < 1) {
@@ -146,6 +155,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (dl4j) {
             bench.runDl4j(names, kind, latent, rows, warmup, steps, threads, chart);
+            return 0;
+        }
+        if (alone) {
+            bench.runAlone(names, kind, vaeSetup, rows, warmup, steps, threads);
             return 0;
         }
         if (profile != null) {

@@ -6,8 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
-/** {@code relax bench --profile}: the replayed step op by op (few rounds, small batch) and its usage errors. */
+/**
+ * {@code relax bench --profile} (the replayed step op by op) and {@code --alone} (steps back to back):
+ * their JSON records (few rounds, small batch) and their usage errors.
+ */
 class BenchProfileCommandTest {
+
+    @Test
+    void aloneRecordTimesTheStepsAndTheirGemms() {
+        JsonNode r = CliRuns.runJson("bench", "--alone", "--estimator", "reinmax", "--batch", "8", "--steps", "3",
+                "--warmup", "1", "--json");
+        assertEquals("reinmax", r.get("estimator").asText());
+        assertEquals("alone", r.get("mode").asText());
+        assertEquals(3, r.get("steps").asInt());
+        for (String key : new String[] {"steps_per_sec", "ms_per_step_median", "ms_per_step_p90", "roofline_fraction",
+                "gemm_gflops", "gemm_ms", "gemm_fraction", "executed_gflop"}) {
+            assertTrue(r.get(key).isNumber() && r.get(key).asDouble() > 0, key + " in " + r);
+        }
+        assertEquals(r.get("gemm_ms").asDouble() / r.get("ms_per_step_median").asDouble(),
+                r.get("gemm_fraction").asDouble(), 1e-9);
+        // the roofline is the step's FLOP rate over its own GEMMs' rate: the GEMM share of the step's time
+        assertEquals(r.get("gemm_fraction").asDouble(), r.get("roofline_fraction").asDouble(), 1e-9);
+    }
 
     @Test
     void jsonRecordListsEveryOpOfTheReplayedStepWithItsTime() {
@@ -57,7 +77,9 @@ class BenchProfileCommandTest {
         for (String[] args : new String[][] {
                 {"bench", "--profile", "--dl4j"},
                 {"bench", "--profile", "--jmh"},
-                {"bench", "--profile", "0"}}) {
+                {"bench", "--profile", "0"},
+                {"bench", "--profile", "--alone"},
+                {"bench", "--alone", "--dl4j"}}) {
             CliRuns.Result r = CliRuns.run(args);
             assertEquals(2, r.code(), String.join(" ", args));
             assertEquals(1, r.err().strip().lines().count(), r.err());
