@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.ReduceOp;
+import org.nd4j.linalg.api.ops.custom.BitCast;
 import org.nd4j.linalg.api.ops.ScalarOp;
 import org.nd4j.linalg.api.ops.impl.shape.CreateView;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.GradientBackwardsMarker;
@@ -327,6 +329,63 @@ public final class RecordedGraph {
             lastLateMask = mask;
         }
         return mask;
+    }
+
+    /**
+     * Drops the steps whose outputs neither a requested result nor a later kept step reads (the first
+     * half of a bitcast round trip, once the second is an alias; ops the session ran for outputs nobody
+     * asked for), and renumbers {@code placeholderUses}. Kept regardless: the gradient seed, and a step
+     * that writes into an array it reads (an assign), whose effect is on that array.
+     */
+    private static void removeDeadSteps(List<Step> steps, Collection<INDArray> results,
+                                        Map<String, List<int[]>> placeholderUses) {
+        Set<INDArray> needed = Collections.newSetFromMap(new IdentityHashMap<>());
+        needed.addAll(results);
+        boolean[] keep = new boolean[steps.size()];
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            Step st = steps.get(i);
+            boolean inPlace = false;
+            for (INDArray out : st.outputs) {
+                for (INDArray in : st.inputs) {
+                    inPlace |= out == in;
+                }
+            }
+            boolean used = st.kind == Kind.CONSTANT_ONE || inPlace;
+            for (INDArray out : st.outputs) {
+                used |= needed.contains(out);
+            }
+            if (used) {
+                keep[i] = true;
+                needed.addAll(st.readArrays());
+            }
+        }
+        int[] index = new int[steps.size()];
+        List<Step> kept = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            index[i] = keep[i] ? kept.size() : -1;
+            if (keep[i]) {
+                kept.add(steps.get(i));
+            }
+        }
+        if (kept.size() == steps.size()) {
+            return;
+        }
+        steps.clear();
+        steps.addAll(kept);
+        for (Iterator<Map.Entry<String, List<int[]>>> it = placeholderUses.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, List<int[]>> e = it.next();
+            List<int[]> uses = new ArrayList<>();
+            for (int[] use : e.getValue()) {
+                if (index[use[0]] >= 0) {
+                    uses.add(new int[] {index[use[0]], use[1]});
+                }
+            }
+            if (uses.isEmpty()) {
+                it.remove();
+            } else {
+                e.setValue(uses);
+            }
+        }
     }
 
     /** True for the steps that read a name of {@code late}, directly or through earlier steps' outputs. */
@@ -639,12 +698,20 @@ public final class RecordedGraph {
         List<Step> steps = new ArrayList<>();
         Map<String, Integer> softmaxOutputs = new HashMap<>();    // input of a last-axis softmax → its step
         Set<INDArray> fresh = Collections.newSetFromMap(new IdentityHashMap<>());   // allocated here for one step
+        Map<String, String> bitcastSource = new HashMap<>();        // same-width bitcast output → its input
+        Map<String, DataType> bitcastSourceType = new HashMap<>();
         for (Executed e : r.executed) {
             DifferentialFunction df = e.op().getOp();
             List<String> ins = e.op().getInputsToOp() == null ? List.of() : e.op().getInputsToOp();
             List<String> outs = e.op().getOutputsOfOp();
-            if (df instanceof Identity) {
-                String in = ins.get(0);
+            String roundTrip = df instanceof BitCast && !ins.isEmpty() && outs.size() == 1
+                    && bitcastSource.containsKey(ins.get(0))
+                    && e.outputs()[0].dataType() == bitcastSourceType.get(ins.get(0)) ? bitcastSource.get(ins.get(0)) : null;
+            if (df instanceof Identity || roundTrip != null) {
+                // an identity, or the second half of a bitcast round trip (a stop-gradient): the same bits as
+                // the first half's input, so an alias of it (the first half then runs only if something else
+                // reads it, see removeDeadSteps)
+                String in = roundTrip != null ? roundTrip : ins.get(0);
                 if (isPlaceholder(e.graph(), in) || aliasOfPlaceholder.containsKey(in)) {
                     aliasOfPlaceholder.put(outs.get(0), aliasOfPlaceholder.getOrDefault(in, in));
                 } else {
@@ -741,6 +808,12 @@ public final class RecordedGraph {
                     }
                 }
             }
+            if (df instanceof BitCast && outArrays.length == 1 && inArr.length >= 1
+                    && inArr[0].dataType().width() == outArrays[0].dataType().width()
+                    && Arrays.equals(inArr[0].shape(), outArrays[0].shape())) {
+                bitcastSource.put(outs.get(0), ins.get(0));
+                bitcastSourceType.put(outs.get(0), inArr[0].dataType());
+            }
             Step step = new Step(fused == null ? kind : Kind.SOFTMAX_BP_FROM_OUTPUT, df, oc, scalar, inArr, reads,
                     outs, outArrays);
             step.softmaxBackward = fused;
@@ -767,6 +840,7 @@ public final class RecordedGraph {
         for (String ph : new HashSet<>(sources.values())) {
             shapes.putIfAbsent(ph, new Fed(feed.get(ph).shape(), feed.get(ph).dataType()));
         }
+        removeDeadSteps(steps, results.values(), placeholderUses);
         if (late != null) {
             Set<INDArray> keep = Collections.newSetFromMap(new IdentityHashMap<>());
             keep.addAll(results.values());

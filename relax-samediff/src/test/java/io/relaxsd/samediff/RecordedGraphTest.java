@@ -159,6 +159,42 @@ class RecordedGraphTest {
         }
     }
 
+    /**
+     * A stop-gradient written as a bitcast round trip (FLOAT → INT32 → FLOAT, as the estimators' sg) runs
+     * no op in the replay: the second bitcast is an alias of the first one's input, the first one is then
+     * dead. Values and gradients stay the session's; the cut still cuts (only the direct path to w counts).
+     */
+    @Test
+    void bitcastRoundTripsRunNoOps() {
+        SameDiff sd = SameDiff.create();
+        SDVariable w = sd.var("w", Nd4j.createFromArray(0.5f, -1.5f, 2f, 0.25f).reshape(2, 2));
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 2, 2);
+        SDVariable h = x.mul(w);
+        SDVariable cut = bitcast(bitcast(h, DataType.INT32), DataType.FLOAT);
+        sd.identity("loss", cut.mul(h).sum()).markAsLoss();      // ∂/∂w = sg(h) · x
+        sd.setLossVariables("loss");
+        GradFunctions.createQuietly(sd);
+        Map<String, INDArray> first = Map.of("x", Nd4j.createFromArray(1f, 2f, 3f, 4f).reshape(2, 2));
+        RecordedGraph g = RecordedGraph.ofGradientsAndOutputs(sd, first, List.of("loss"), List.of("w"));
+        List<RecordedGraph.OpTime> ops = g.profile(first, 1);
+        assertTrue(ops.stream().noneMatch(o -> o.op().equals("bitcast")), ops.toString());
+        Map<String, INDArray> f = Map.of("x", Nd4j.createFromArray(-2f, 0.5f, 1f, 3f).reshape(2, 2));
+        Map<String, INDArray> got = g.run(f);
+        INDArray hv = f.get("x").mul(w.getArr());
+        assertEquals(hv.mul(hv).sumNumber().doubleValue(), got.get("loss").getDouble(0), 1e-5);
+        assertArrayEquals(hv.mul(f.get("x")).ravel().toFloatVector(), got.get("w").ravel().toFloatVector(), 1e-6f);
+        assertArrayEquals(sd.calculateGradients(f, "w").get("w").ravel().toFloatVector(),
+                got.get("w").ravel().toFloatVector(), 0f);
+    }
+
+    private static SDVariable bitcast(SDVariable x, DataType to) {
+        SameDiff sd = x.getSameDiff();
+        org.nd4j.linalg.api.ops.custom.BitCast op = new org.nd4j.linalg.api.ops.custom.BitCast(sd, x,
+                sd.constant(to.toInt()));
+        op.addIArgument(to.toInt());
+        return op.outputVariable();
+    }
+
     /** Entries below 2⁻¹⁰⁰ of the softmax output are read as 0 by SoftmaxBackward; the others exactly. */
     @Test
     void softmaxBackwardFlushesOnlyEntriesBelowTwoToTheMinus100() {
