@@ -70,11 +70,12 @@ public final class Benchmarks {
         eachEstimator(names, surrogate, setup, (long) warmup + steps, header,
                 (config, progress) -> vae.record(config.name(), threads, vae.measure(config.name(), config, progress)),
                 rec -> String.format(Locale.ROOT,
-                        "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f %8.2f %8.2f %8.2f %8.2f",
+                        "%-18s %9.1f %10.0f %9.2f %9.2f %9.2f %9.2f %8.1f %10.3f %8.2f %8.2f %8s %8.2f",
                         rec.get("estimator"), rec.get("steps_per_sec"), rec.get("samples_per_sec"),
                         rec.get("ms_per_step_median"), rec.get("ms_per_step_p90"), rec.get("roofline_fraction"),
                         rec.get("overhead_vs_softmax"), rec.get("gemm_gflops"), rec.get("executed_gflop"),
-                        rec.get("gemm_ms"), rec.get("updater_ms"), rec.get("node_ms"), rec.get("other_ms")),
+                        rec.get("gemm_ms"), rec.get("updater_ms"), rec.get("node_ms") == null ? "-"
+                                : String.format(Locale.ROOT, "%.2f", (Double) rec.get("node_ms")), rec.get("other_ms")),
                 chart, String.format(Locale.ROOT, "VAE %s training throughput, batch %d, %d thread(s)", setup.label(),
                         batch, threads));
     }

@@ -7,10 +7,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code relax bench --profile} (the replayed step op by op) and {@code --alone} (steps back to back):
- * their JSON records (few rounds, small batch) and their usage errors.
+ * {@code relax bench} (interleaved, with the split), {@code --profile} (the replayed step op by op) and
+ * {@code --alone} (steps back to back): their JSON records (few rounds, small batch) and usage errors.
  */
-class BenchProfileCommandTest {
+class BenchCommandTest {
+
+    /** A score-function estimator has no node of its own to time: its node_ms is null, not a NaN JSON refuses. */
+    @Test
+    void interleavedRecordOfAScoreFunctionEstimatorHasNoNodeTime() {
+        JsonNode r = CliRuns.runJson("bench", "--estimator", "reinforce", "--batch", "8", "--steps", "2", "--warmup",
+                "1", "--json");
+        assertEquals("reinforce", r.get("estimator").asText());
+        assertTrue(r.get("node_ms").isNull(), r.toString());
+        for (String key : new String[] {"ms_per_step_median", "overhead_vs_softmax", "gemm_ms", "updater_ms"}) {
+            assertTrue(r.get(key).isNumber() && r.get(key).asDouble() > 0, key + " in " + r);
+        }
+        assertTrue(r.get("other_ms").isNumber(), r.toString());
+    }
 
     @Test
     void aloneRecordTimesTheStepsAndTheirGemms() {
