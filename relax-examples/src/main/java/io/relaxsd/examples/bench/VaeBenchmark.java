@@ -91,14 +91,8 @@ final class VaeBenchmark {
      * {@code steps} times in a row. Returns the step times, the GEMMs' median wall time and their FLOP.
      */
     Alone alone(String name, EstimatorConfig config, IntConsumer progress) {
-        EstimatorDefaults d = EstimatorDefaults.of(name, setup);
-        VaeTrainer trainer = new VaeTrainer(VaeModel.build(setup, config, 0), d.optimizer().create(d.learningRate()),
-                0, batch);
         Random rng = Seeds.generator(7);
-        for (int i = 0; i < warmup; i++) {
-            trainer.step(x, rng);
-            progress.accept(1);
-        }
+        VaeTrainer trainer = warmedUp(name, config, rng, progress);
         double[] ms = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
@@ -136,17 +130,23 @@ final class VaeBenchmark {
      * replays of the step with every op timed alone ({@link VaeTrainer#profile}).
      */
     List<RecordedGraph.OpTime> profile(String name, EstimatorConfig config, IntConsumer progress) {
+        Random rng = Seeds.generator(7);
+        VaeTrainer trainer = warmedUp(name, config, rng, progress);
+        List<RecordedGraph.OpTime> ops = trainer.profile(x, rng, steps);
+        progress.accept(steps);
+        return ops;
+    }
+
+    /** A trainer of the estimator (its defaults on the setup) after {@code warmup} steps on the fixed batch. */
+    private VaeTrainer warmedUp(String name, EstimatorConfig config, Random rng, IntConsumer progress) {
         EstimatorDefaults d = EstimatorDefaults.of(name, setup);
         VaeTrainer trainer = new VaeTrainer(VaeModel.build(setup, config, 0), d.optimizer().create(d.learningRate()),
                 0, batch);
-        Random rng = Seeds.generator(7);
         for (int i = 0; i < warmup; i++) {
             trainer.step(x, rng);
             progress.accept(1);
         }
-        List<RecordedGraph.OpTime> ops = trainer.profile(x, rng, steps);
-        progress.accept(steps);
-        return ops;
+        return trainer;
     }
 
     /**

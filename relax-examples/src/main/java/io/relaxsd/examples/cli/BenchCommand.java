@@ -26,7 +26,10 @@ import picocli.CommandLine.Option;
                 "--dl4j instead times fit() of the './relax dl4j-vae' MultiLayerNetwork with each estimator's",
                 "stochastic layer against the same network with a plain sigmoid bottleneck (ND4J Adam),",
                 "interleaved step by step; 'all' is every estimator a layer runs (not rebar), and relax uses",
-                "the layers' default surrogate mlp."})
+                "the layers' default surrogate mlp.",
+                "--alone instead times each estimator's steps back to back, as training runs them, and the",
+                "roofline against the step's own GEMMs timed alone; --profile N instead times every op of the",
+                "replayed step alone and prints the N slowest."})
 final class BenchCommand implements Callable<Integer> {
     /** The estimator no stochastic layer runs (StochasticLayer rejects it). */
     private static final String NOT_IN_A_LAYER = "rebar";
