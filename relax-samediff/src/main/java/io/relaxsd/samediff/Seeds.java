@@ -42,6 +42,15 @@ public final class Seeds {
         return z ^ (z >>> 31);
     }
 
+    /**
+     * The seed to give an ND4J or DL4J API that takes a raw seed (a network configuration's
+     * {@code seed(long)}, say): {@code seed}, or the fixed constant for 0, which those APIs would not
+     * honour.
+     */
+    public static long forNd4j(long seed) {
+        return nonZero(seed);
+    }
+
     private static long nonZero(long seed) {
         return seed == 0 ? ZERO : seed;
     }

@@ -130,7 +130,9 @@ public final class Dl4jVaeRun {
                                                    IUpdater updater, long seed) {
         Activation act = setup.activation() == VaeSetup.Activation.RELU ? Activation.RELU : Activation.TANH;
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
-                .seed(seed).updater(updater).weightInit(WeightInit.UNIFORM).dataType(DataType.FLOAT).list();
+                // DL4J seeds ND4J's generator with it, which ignores 0: --seed 0 (the default) drew fresh weights
+                .seed(Seeds.forNd4j(seed)).updater(updater).weightInit(WeightInit.UNIFORM).dataType(DataType.FLOAT)
+                .list();
         int in = VaeSetup.PIXELS;
         int[] hidden = setup.hidden();
         for (int h : hidden) {
