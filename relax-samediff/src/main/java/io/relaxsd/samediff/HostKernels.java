@@ -120,6 +120,44 @@ final class HostKernels {
             }
             return b;
         }
+
+        /** The entries of {@code in} in the first heap buffer (its first {@code in.length()} entries). */
+        float[] readA(INDArray in) {
+            int n = (int) in.length();
+            float[] x = a(n);
+            floats(in).get(0, x, 0, n);
+            return x;
+        }
+
+        /** The first {@code out.length()} entries of {@code x} into {@code out}. */
+        static void write(float[] x, INDArray out) {
+            floats(out).put(0, x, 0, (int) out.length());
+        }
+    }
+
+    /**
+     * An element-wise map of input 0 into output 0 (same shape): {@link #apply} rewrites the first n
+     * entries of x in place.
+     */
+    private abstract static class ElementWise extends Kernel {
+        ElementWise(OpContext context) {
+            super(context);
+        }
+
+        abstract void apply(float[] x, int n);
+
+        @Override
+        boolean run() {
+            INDArray in = context.getInputArray(0);
+            INDArray out = context.getOutputArray(0);
+            if (!dense(in) || !dense(out)) {
+                return false;
+            }
+            float[] x = readA(in);
+            apply(x, (int) in.length());
+            write(x, out);
+            return true;
+        }
     }
 
     /** out = in > cutoff ? ε : 0, inputs (in, ε). */
@@ -160,26 +198,16 @@ final class HostKernels {
     }
 
     /** out = in > 0 ? in : 0. */
-    private static final class Relu extends Kernel {
+    private static final class Relu extends ElementWise {
         Relu(OpContext context) {
             super(context);
         }
 
         @Override
-        boolean run() {
-            INDArray in = context.getInputArray(0);
-            INDArray out = context.getOutputArray(0);
-            if (!dense(in) || !dense(out)) {
-                return false;
-            }
-            int n = (int) in.length();
-            float[] x = a(n);
-            floats(in).get(0, x, 0, n);
+        void apply(float[] x, int n) {
             for (int k = 0; k < n; k++) {
                 x[k] = Float.intBitsToFloat(Float.floatToRawIntBits(x[k]) & positive(x[k]));
             }
-            floats(out).put(0, x, 0, n);
-            return true;
         }
     }
 
@@ -197,8 +225,7 @@ final class HostKernels {
                 return false;
             }
             int n = (int) in.length();
-            float[] x = a(n);
-            floats(in).get(0, x, 0, n);
+            float[] x = readA(in);
             // four partial sums: the loop is not one dependency chain
             double s0 = 0;
             double s1 = 0;
@@ -243,8 +270,7 @@ final class HostKernels {
             }
             int n = (int) in.length();
             int width = (int) in.size(-1);
-            float[] x = a(n);
-            floats(in).get(0, x, 0, n);
+            float[] x = readA(in);
             int outside = 0;
             for (int k = 0; k < n; k++) {
                 outside |= LIMIT - 1 - (Float.floatToRawIntBits(x[k]) & 0x7FFF_FFFF);
@@ -264,13 +290,13 @@ final class HostKernels {
                     x[j] *= inv;
                 }
             }
-            floats(out).put(0, x, 0, n);
+            write(x, out);
             return true;
         }
     }
 
     /** out = min(hi, max(lo, in)) element by element (NaN stays NaN), as {@code ClipByValue}. */
-    private static final class Clip extends Kernel {
+    private static final class Clip extends ElementWise {
         private final float lo;
         private final float hi;
 
@@ -281,20 +307,10 @@ final class HostKernels {
         }
 
         @Override
-        boolean run() {
-            INDArray in = context.getInputArray(0);
-            INDArray out = context.getOutputArray(0);
-            if (!dense(in) || !dense(out)) {
-                return false;
-            }
-            int n = (int) in.length();
-            float[] x = a(n);
-            floats(in).get(0, x, 0, n);
+        void apply(float[] x, int n) {
             for (int k = 0; k < n; k++) {
                 x[k] = Math.min(hi, Math.max(lo, x[k]));
             }
-            floats(out).put(0, x, 0, n);
-            return true;
         }
     }
 
@@ -319,9 +335,8 @@ final class HostKernels {
             }
             int n = (int) out.length();
             int total = (int) in.length();
-            float[] x = a(total);
+            float[] x = readA(in);
             float[] s = b(n);
-            floats(in).get(0, x, 0, total);
             System.arraycopy(x, 0, s, 0, n);
             for (int row = n; row < total; row += n) {
                 for (int j = 0; j < n; j++) {
@@ -333,7 +348,7 @@ final class HostKernels {
                     s[j] *= scale;
                 }
             }
-            floats(out).put(0, s, 0, n);
+            write(s, out);
             return true;
         }
     }
@@ -361,9 +376,8 @@ final class HostKernels {
             int total = (int) in.length();
             int rows = (int) out.length();
             int width = total / rows;
-            float[] x = a(total);
+            float[] x = readA(in);
             float[] r = b(rows);
-            floats(in).get(0, x, 0, total);
             if (max) {
                 for (int i = 0, o = 0; i < rows; i++, o += width) {
                     float m = x[o];
@@ -381,7 +395,7 @@ final class HostKernels {
                     r[i] = t;
                 }
             }
-            floats(out).put(0, r, 0, rows);
+            write(r, out);
             return true;
         }
     }
@@ -416,7 +430,7 @@ final class HostKernels {
             for (int row = 0; row < total; row += n) {
                 System.arraycopy(s, 0, y, row, n);
             }
-            floats(out).put(0, y, 0, total);
+            write(y, out);
             return true;
         }
     }
