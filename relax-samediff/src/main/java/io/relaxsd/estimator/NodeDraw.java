@@ -147,9 +147,18 @@ public final class NodeDraw {
      * five libnd4j passes (two comparisons, two casts, a product), x − r's one.
      */
     public static SDVariable stableSoftplus(SDVariable x) {
+        return softplus(x).value();
+    }
+
+    /** softplus(x) as {@link #stableSoftplus} computes it, and its e = exp(min(x, 80)). */
+    private record Softplus(SDVariable value, SDVariable e) {
+    }
+
+    private static Softplus softplus(SDVariable x) {
         SameDiff sd = x.getSameDiff();
         SDVariable above = sd.nn().relu(x.sub(SOFTPLUS_CLIP), 0.0);
-        return sd.math().log1p(sd.math().exp(x.sub(above))).add(above);
+        SDVariable e = sd.math().exp(x.sub(above));
+        return new Softplus(sd.math().log1p(e).add(above), e);
     }
 
     /**
@@ -163,12 +172,9 @@ public final class NodeDraw {
      * e = exp(min(a, 80)): 1 above 80, and 0 where e underflows (a below about −87).
      */
     public static SDVariable bernoulliCrossEntropy(SDVariable targets, SDVariable logits) {
-        SameDiff sd = logits.getSameDiff();
-        SDVariable above = sd.nn().relu(logits.sub(SOFTPLUS_CLIP), 0.0);
-        SDVariable e = sd.math().exp(logits.sub(above));
-        SDVariable softplus = sd.math().log1p(e).add(above);
-        SDVariable sigmoid = e.div(e.add(1.0));
-        return Sg.sg(softplus.sub(sigmoid.mul(logits))).add(Sg.sg(sigmoid).sub(targets).mul(logits));
+        Softplus sp = softplus(logits);
+        SDVariable sigmoid = sp.e().div(sp.e().add(1.0));
+        return Sg.sg(sp.value().sub(sigmoid.mul(logits))).add(Sg.sg(sigmoid).sub(targets).mul(logits));
     }
 
     private static final double SOFTPLUS_CLIP = 80.0;
