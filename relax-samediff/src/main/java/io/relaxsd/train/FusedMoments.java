@@ -1,7 +1,9 @@
 package io.relaxsd.train;
 
+import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,10 +25,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * it needs them dense (same data type, FLOAT or DOUBLE, element-wise stride 1, {@code n} elements)
  * and in host memory: on the CPU backend only (a CUDA array's data lives on the device).
  * {@link #apply} returns false otherwise, and the caller uses ND4J ops instead.
+ *
+ * <p>FLOAT arrays run in {@link VectorMoments} (SIMD lanes over the native memory, no heap copies,
+ * the same bits) when the JVM has the {@code jdk.incubator.vector} module ({@link #VECTOR}).
  */
 final class FusedMoments {
     private static final int CHUNK = 4096;
     private static final boolean CPU = Nd4j.getEnvironment().isCPU();
+    /**
+     * True if FLOAT updates run in {@link VectorMoments}: the JVM was started with
+     * {@code --add-modules jdk.incubator.vector} and the CPU has at least four float lanes.
+     */
+    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && VectorMoments.worthIt();
 
     private FusedMoments() {
     }
@@ -44,13 +55,22 @@ final class FusedMoments {
      */
     static boolean apply(INDArray g, INDArray m, INDArray v, INDArray param, double beta1, double beta2,
                          double epsilon, double scale, boolean adaptive) {
+        return apply(g, m, v, param, beta1, beta2, epsilon, scale, adaptive, VECTOR);
+    }
+
+    /** {@link #apply}, with the FLOAT loop in {@link VectorMoments} only if {@code vector}. */
+    static boolean apply(INDArray g, INDArray m, INDArray v, INDArray param, double beta1, double beta2,
+                         double epsilon, double scale, boolean adaptive, boolean vector) {
         long n = m.length();
         DataType dt = m.dataType();
         if (!CPU || !(dt == DataType.FLOAT || dt == DataType.DOUBLE) || !dense(g, dt, n) || !dense(m, dt, n)
                 || !dense(v, dt, n) || (param != null && !dense(param, dt, n))) {
             return false;
         }
-        if (dt == DataType.FLOAT) {
+        if (dt == DataType.FLOAT && vector) {
+            VectorMoments.floats(bytes(g), bytes(m), bytes(v), param == null ? null : bytes(param), (int) n,
+                    (float) beta1, (float) beta2, (float) epsilon, (float) scale, adaptive);
+        } else if (dt == DataType.FLOAT) {
             floats(buffer(g), buffer(m), buffer(v), param == null ? null : buffer(param), (int) n, (float) beta1,
                     (float) beta2, (float) epsilon, (float) scale, adaptive);
         } else {
@@ -63,6 +83,11 @@ final class FusedMoments {
     private static FloatBuffer buffer(INDArray a) {
         FloatPointer p = new FloatPointer(a.data().addressPointer());
         return p.capacity(a.length()).asBuffer();
+    }
+
+    private static ByteBuffer bytes(INDArray a) {
+        BytePointer p = new BytePointer(a.data().addressPointer());
+        return p.capacity(4 * a.length()).asByteBuffer();
     }
 
     private static DoubleBuffer doubleBuffer(INDArray a) {

@@ -48,6 +48,37 @@ class FusedAdamTest {
                 / nd4jState.norm2Number().doubleValue(), relTol);
     }
 
+    /**
+     * The SIMD loop ({@link VectorMoments}) and the scalar loop give the same bits: state, step and
+     * parameter, adaptive and momentum-only, over a length that is no multiple of the lane count (so
+     * the tail runs too) and through one gradient large enough for v's update to round. The test JVM
+     * runs with the vector module, as {@code ./relax} does, so it must be in use.
+     */
+    @ParameterizedTest
+    @CsvSource({"true,true", "true,false", "false,true", "false,false"})
+    void theVectorLoopGivesTheScalarLoopsBits(boolean adaptive, boolean withParam) {
+        assertTrue(FusedMoments.VECTOR, "the tests run with --add-modules=jdk.incubator.vector (pom.xml)");
+        int n = 4099;
+        org.nd4j.linalg.api.rng.Random rng = Nd4j.getRandomFactory().getNewRandomInstance(5);
+        INDArray[] vec = {Nd4j.zeros(DataType.FLOAT, n), Nd4j.zeros(DataType.FLOAT, n),
+                Nd4j.randn(rng, new long[] {n}).castTo(DataType.FLOAT)};
+        INDArray[] sca = {vec[0].dup(), vec[1].dup(), vec[2].dup()};
+        for (int it = 0; it < 4; it++) {
+            INDArray g = Nd4j.randn(rng, new long[] {n}).castTo(DataType.FLOAT).muli(it == 2 ? 1e3 : 0.1);
+            INDArray gv = g.dup();
+            INDArray gs = g.dup();
+            assertTrue(FusedMoments.apply(gv, vec[0], vec[1], withParam ? vec[2] : null, 0.9, 0.999, 1e-8,
+                    3e-3, adaptive, true));
+            assertTrue(FusedMoments.apply(gs, sca[0], sca[1], withParam ? sca[2] : null, 0.9, 0.999, 1e-8,
+                    3e-3, adaptive, false));
+            assertArrayEquals(gs.toFloatVector(), gv.toFloatVector(), 0f, "step/gradient, iteration " + it);
+            for (int k = 0; k < 3; k++) {
+                assertArrayEquals(sca[k].toFloatVector(), vec[k].toFloatVector(), 0f, "array " + k + ", iteration " + it);
+            }
+        }
+        assertTrue(vec[1].maxNumber().doubleValue() > 0, "v was updated");
+    }
+
     @Test
     void theLoopTakesOnlyDenseFloatOrDoubleArrays() {
         INDArray m = Nd4j.zeros(DataType.FLOAT, 4);
