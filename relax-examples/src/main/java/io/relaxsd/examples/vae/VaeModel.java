@@ -295,7 +295,9 @@ public final class VaeModel {
      * B times the intended gradient while the KL got the intended one.
      */
     static SDVariable bernoulliCrossEntropySum(SDVariable x, SDVariable pixelLogits) {
-        return bernoulliCrossEntropy(x, pixelLogits).sum();
+        // per example, then over the batch: both sums then run in the replay's Java loops (a [batch, 784]
+        // whole-array float sum by libnd4j, 0.2 ms, rounds too differently from an exact one to be replaced)
+        return bernoulliCrossEntropy(x, pixelLogits).sum(1).sum();
     }
 
     /** The same cross-entropy per entry (not summed), for per-example sums. */
