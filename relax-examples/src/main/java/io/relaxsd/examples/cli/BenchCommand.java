@@ -16,20 +16,21 @@ import picocli.CommandLine.Option;
 /** {@code relax bench}: training throughput of the MNIST VAE per estimator, and JMH microbenchmarks. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Benchmark VAE training throughput per estimator (roofline, overhead; --jmh for node microbenchmarks).",
-        description = {"Time VAE training steps per estimator after warm-up and print steps/s, samples/s,",
-                "median and p90 ms/step, the roofline fraction (step FLOP rate / measured GEMM rate at the",
-                "same thread count) and the overhead against the same network with a plain softmax",
-                "bottleneck. Inputs are a fixed synthetic batch (throughput does not depend on pixels).",
-                "--setup binary-linear|binary-nonlinear|binary-linear-2 times the RELAX paper's binary",
-                "setups (batch 24, their vae defaults; relax with the context surrogate).",
+        description = {"Time VAE training steps per estimator after warm-up and print steps/s, samples/s, "
+                + "median and p90 ms/step, the roofline fraction (step FLOP rate / measured GEMM rate at the "
+                + "same thread count), the overhead against the same network with a plain softmax "
+                + "bottleneck, and the split of the step (GEMM, updater, estimator node, other ms). "
+                + "Inputs are a fixed synthetic batch (throughput does not depend on pixels).",
+                "--setup binary-linear|binary-nonlinear|binary-linear-2 times the RELAX paper's binary "
+                + "setups (batch 24, their vae defaults; relax with the context surrogate).",
                 "--jmh instead runs the JMH microbenchmarks of the estimator nodes (batch 100 x 16 x 8).",
-                "--dl4j instead times fit() of the './relax dl4j-vae' MultiLayerNetwork with each estimator's",
-                "stochastic layer against the same network with a plain sigmoid bottleneck (ND4J Adam),",
-                "interleaved step by step; 'all' is every estimator a layer runs (not rebar), and relax uses",
-                "the layers' default surrogate mlp.",
-                "--alone instead times each estimator's steps back to back, as training runs them, and the",
-                "roofline against the step's own GEMMs timed alone; --profile N instead times every op of the",
-                "replayed step alone and prints the N slowest."})
+                "--dl4j instead times fit() of the './relax dl4j-vae' MultiLayerNetwork with each estimator's "
+                + "stochastic layer against the same network with a plain sigmoid bottleneck (ND4J Adam), "
+                + "interleaved step by step; 'all' is every estimator a layer runs (not rebar), and relax uses "
+                + "the layers' default surrogate mlp.",
+                "--alone instead times each estimator's steps back to back, as training runs them, and the "
+                + "roofline against the step's own GEMMs timed alone.",
+                "--profile N instead times every op of the replayed step alone and prints the N slowest."})
 final class BenchCommand implements Callable<Integer> {
     /** The estimator no stochastic layer runs (StochasticLayer rejects it). */
     private static final String NOT_IN_A_LAYER = "rebar";

@@ -35,16 +35,17 @@ import picocli.CommandLine.Option;
  * on the class path (module relax-spark, which {@code ./relax} adds when it sees {@code --spark}).
  */
 @Command(name = "dl4j-vae", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Train the MNIST VAE as a DL4J MultiLayerNetwork with the stochastic layer (fit()).",
         description = {
-            "Train the discrete-latent MNIST VAE as a DL4J MultiLayerNetwork with fit():",
-            "Dense encoder -> logits -> stochastic layer (estimator, KL to the uniform",
-            "prior) -> Dense decoder -> sigmoid output with binary cross-entropy.",
+            "Train the discrete-latent MNIST VAE as a DL4J MultiLayerNetwork with fit(): "
+                + "Dense encoder -> logits -> stochastic layer (estimator, KL to the uniform "
+                + "prior) -> Dense decoder -> sigmoid output with binary cross-entropy.",
             "",
-            "The same model, data and defaults as './relax vae' (see its --help): per-",
-            "estimator lr/tau/optimizer from the ReinMax paper's table (reinmax 7e-4/1.5,",
-            "st 1e-3/1.5, ... RAdam; others 1e-3/1.0 Adam), weights and biases uniform in",
-            "+-1/sqrt(fan_in). The noise stream is the layer's. Test -ELBO: one",
-            "hard sample per test image.",
+            "The same model, data and defaults as './relax vae' (see its --help): per-estimator "
+                + "lr/tau/optimizer from the ReinMax paper's table (reinmax 7e-4/1.5, "
+                + "st 1e-3/1.5, ... RAdam; others 1e-3/1.0 Adam), weights and biases uniform in "
+                + "+-1/sqrt(fan_in). The noise stream is the layer's. Test -ELBO: one "
+                + "hard sample per test image.",
             "Estimators: whatever the DL4J stochastic layers accept.",
             ""},
         footer = {"", "Examples:",

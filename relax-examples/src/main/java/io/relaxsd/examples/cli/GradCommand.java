@@ -19,11 +19,11 @@ import picocli.CommandLine.Option;
 /** {@code relax grad}: an estimator's Monte-Carlo gradient against the exact one, on f(x) = ‖Mx − t‖². */
 @Command(name = "grad", mixinStandardHelpOptions = true, sortOptions = false,
         header = "Compare an estimator's Monte-Carlo gradient with the exact one on a small problem.",
-        description = {"Estimate the gradient of E[f(x)] w.r.t. the logits with N independent single-sample",
-                "estimates and compare it with the exact gradient by enumeration. f(x) = ||M x - t||^2 where x",
-                "is the sample the forward pass produces (one categorical variable, or n <= 12 Bernoullis).",
-                "'expected' is printed for estimators whose mean is a finite sum (st, reinmax, reinmax-alpha);",
-                "the others' means (reinmax-rao, reinmax-cv, ...) are their own, not reinmax's."})
+        description = {"Estimate the gradient of E[f(x)] w.r.t. the logits with N independent single-sample "
+                + "estimates and compare it with the exact gradient by enumeration. f(x) = ||M x - t||^2 where x "
+                + "is the sample the forward pass produces (one categorical variable, or n <= 12 Bernoullis).",
+                "'expected' is printed for estimators whose mean is a finite sum (st, reinmax, reinmax-alpha); "
+                + "the others' means (reinmax-rao, reinmax-cv, ...) are their own, not reinmax's."})
 final class GradCommand implements Callable<Integer> {
 
     @Option(names = "--estimator", required = true, paramLabel = "NAME", description = "Estimator (see 'relax estimators')")

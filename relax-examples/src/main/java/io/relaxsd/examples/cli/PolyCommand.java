@@ -29,16 +29,17 @@ import picocli.CommandLine.Spec;
  * number) and the exact expected loss at the final θ, mean ± standard error over the seeds.
  */
 @Command(name = "poly", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Polynomial programming (ReinMax paper, Sec. 6.1) per estimator, over seeds.",
         description = {
-            "Polynomial programming (ReinMax paper, Sec. 6.1): minimise",
-            "E[sum_i |z_i - 0.45|^p] / n over n binary latents z_i, each a 2-class",
-            "categorical with its own 2 logits (theta [n, 2], z_i = 1 for class 0, as",
-            "in the official poly/ code). Each step draws --batch samples of all",
-            "latents, averages the loss over them and takes one Adam step; theta",
-            "starts uniform in +-0.01. Reports per estimator the mean +- s.e. over the",
-            "seeds of the last epoch's average training loss (the official script's",
-            "number) and of the exact expected loss at the final theta; the optimum",
-            "is 0.45^p.",
+            "Polynomial programming (ReinMax paper, Sec. 6.1): minimise "
+                + "E[sum_i |z_i - 0.45|^p] / n over n binary latents z_i, each a 2-class "
+                + "categorical with its own 2 logits (theta [n, 2], z_i = 1 for class 0, as "
+                + "in the official poly/ code). Each step draws --batch samples of all "
+                + "latents, averages the loss over them and takes one Adam step; theta "
+                + "starts uniform in +-0.01. Reports per estimator the mean +- s.e. over the "
+                + "seeds of the last epoch's average training loss (the official script's "
+                + "number) and of the exact expected loss at the final theta; the optimum "
+                + "is 0.45^p.",
             ""},
         footer = {"", "Examples:",
             "  ./relax poly --estimator st,reinmax --pnorm 2 --seeds 0-9",

@@ -45,16 +45,17 @@ import picocli.CommandLine.Spec;
  * statistics of {@link GradientVariance}.
  */
 @Command(name = "variance", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Gradient variance of estimators at the checkpoints of a vae run.",
         description = {
-            "Gradient variance of estimators at the weights of a vae run's numbered checkpoints",
-            "(Wang & Bui, \"Beyond ReinMax\"): S independent gradient estimates per checkpoint and",
-            "estimator on one fixed batch of training images, no parameter updates.",
+            "Gradient variance of estimators at the weights of a vae run's numbered checkpoints "
+                + "(Wang & Bui, \"Beyond ReinMax\"): S independent gradient estimates per checkpoint and "
+                + "estimator on one fixed batch of training images, no parameter updates.",
             "",
-            "Reported per checkpoint x estimator: mean over coordinates of the per-coordinate",
-            "standard deviation over the S draws, the norm of the mean gradient, the total",
-            "variance (sum of variances), the -ELBO of the batch and the wall time.",
-            "--wrt logits: coordinates are d(-ELBO_b)/d(theta_b) for every example b and logit",
-            "  (score-function estimators: their estimate g-hat, not their variance loss);",
+            "Reported per checkpoint x estimator: mean over coordinates of the per-coordinate "
+                + "standard deviation over the S draws, the norm of the mean gradient, the total "
+                + "variance (sum of variances), the -ELBO of the batch and the wall time.",
+            "--wrt logits: coordinates are d(-ELBO_b)/d(theta_b) for every example b and logit "
+                + "(score-function estimators: their estimate g-hat, not their variance loss).",
             "--wrt weights: the gradient of the batch-mean -ELBO wrt every encoder parameter.",
             "The run needs numbered checkpoints: ./relax vae ... --out DIR --keep-checkpoints 1,5,10",
             ""},
