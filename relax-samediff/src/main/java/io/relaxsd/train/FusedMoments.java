@@ -58,7 +58,10 @@ final class FusedMoments {
         return apply(g, m, v, param, beta1, beta2, epsilon, scale, adaptive, VECTOR);
     }
 
-    /** {@link #apply}, with the FLOAT loop in {@link VectorMoments} only if {@code vector}. */
+    /**
+     * {@link #apply}, with the FLOAT loop in {@link VectorMoments} only if {@code vector} (and
+     * {@link #VECTOR}: without the module that class cannot load).
+     */
     static boolean apply(INDArray g, INDArray m, INDArray v, INDArray param, double beta1, double beta2,
                          double epsilon, double scale, boolean adaptive, boolean vector) {
         long n = m.length();
@@ -67,7 +70,7 @@ final class FusedMoments {
                 || !dense(v, dt, n) || (param != null && !dense(param, dt, n))) {
             return false;
         }
-        if (dt == DataType.FLOAT && vector) {
+        if (dt == DataType.FLOAT && vector && VECTOR) {
             VectorMoments.floats(bytes(g), bytes(m), bytes(v), param == null ? null : bytes(param), (int) n,
                     (float) beta1, (float) beta2, (float) epsilon, (float) scale, adaptive);
         } else if (dt == DataType.FLOAT) {
