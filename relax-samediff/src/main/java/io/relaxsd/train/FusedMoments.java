@@ -70,12 +70,13 @@ final class FusedMoments {
                 || !dense(v, dt, n) || (param != null && !dense(param, dt, n))) {
             return false;
         }
-        if (dt == DataType.FLOAT && vector && VECTOR) {
-            VectorMoments.floats(bytes(g), bytes(m), bytes(v), param == null ? null : bytes(param), (int) n,
-                    (float) beta1, (float) beta2, (float) epsilon, (float) scale, adaptive);
-        } else if (dt == DataType.FLOAT) {
-            floats(buffer(g), buffer(m), buffer(v), param == null ? null : buffer(param), (int) n, (float) beta1,
-                    (float) beta2, (float) epsilon, (float) scale, adaptive);
+        if (dt == DataType.FLOAT) {
+            int done = vector && VECTOR
+                    ? VectorMoments.floats(bytes(g), bytes(m), bytes(v), param == null ? null : bytes(param),
+                            (int) n, (float) beta1, (float) beta2, (float) epsilon, (float) scale, adaptive)
+                    : 0;
+            floats(buffer(g, done), buffer(m, done), buffer(v, done), param == null ? null : buffer(param, done),
+                    (int) n - done, (float) beta1, (float) beta2, (float) epsilon, (float) scale, adaptive);
         } else {
             doubles(doubleBuffer(g), doubleBuffer(m), doubleBuffer(v), param == null ? null : doubleBuffer(param),
                     (int) n, beta1, beta2, epsilon, scale, adaptive);
@@ -83,9 +84,10 @@ final class FusedMoments {
         return true;
     }
 
-    private static FloatBuffer buffer(INDArray a) {
+    /** The entries of {@code a} from index {@code from} on, as a buffer indexed from 0. */
+    private static FloatBuffer buffer(INDArray a, int from) {
         FloatPointer p = new FloatPointer(a.data().addressPointer());
-        return p.capacity(a.length()).asBuffer();
+        return p.capacity(a.length()).asBuffer().position(from).slice();
     }
 
     private static ByteBuffer bytes(INDArray a) {

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * Every lane does the scalar loop's float operations in the scalar loop's order (no fused
  * multiply-add; sqrt correctly rounded in both), so both give the same bits; the last
- * {@code n mod lanes} entries run in that scalar loop.
+ * {@code n mod lanes} entries are left to that scalar loop.
  *
  * <p>Why: the scalar loop copies every chunk of the four arrays to the heap and back, and those
  * copies cost more than the arithmetic: 2.1–2.4 ms for 1.1·10⁶ parameters (the 8x16 VAE) on one
@@ -35,9 +35,12 @@ final class VectorMoments {
         return LANES.length() >= 4;
     }
 
-    /** The update over the first {@code n} floats of each buffer; {@code p} may be null. */
-    static void floats(ByteBuffer g, ByteBuffer m, ByteBuffer v, ByteBuffer p, int n, float b1, float b2,
-                       float eps, float a, boolean adaptive) {
+    /**
+     * The update over the first {@code n - n mod lanes} floats of each buffer ({@code p} may be null);
+     * returns that count. The caller runs the scalar loop over the rest.
+     */
+    static int floats(ByteBuffer g, ByteBuffer m, ByteBuffer v, ByteBuffer p, int n, float b1, float b2,
+                      float eps, float a, boolean adaptive) {
         g = g.order(ORDER);
         m = m.order(ORDER);
         v = v.order(ORDER);
@@ -60,19 +63,6 @@ final class VectorMoments {
                 FloatVector.fromByteBuffer(LANES, p, at, ORDER).sub(step).intoByteBuffer(p, at, ORDER);
             }
         }
-        for (int i = vectorEnd; i < n; i++) {
-            int at = 4 * i;
-            float gi = g.getFloat(at);
-            float mi = b1 * m.getFloat(at) + c1 * gi;
-            float vi = b2 * v.getFloat(at) + c2 * gi * gi;
-            m.putFloat(at, mi);
-            v.putFloat(at, vi);
-            float step = adaptive ? a * mi / ((float) Math.sqrt(vi) + eps) : a * mi;
-            if (p == null) {
-                g.putFloat(at, step);
-            } else {
-                p.putFloat(at, p.getFloat(at) - step);
-            }
-        }
+        return vectorEnd;
     }
 }
